@@ -5,13 +5,16 @@
 #![deny(missing_docs)]
 
 pub mod action;
+pub mod error;
 pub mod flow_match;
 pub mod flow_mod;
 pub mod instruction;
 pub mod mac;
 pub mod oxm;
+pub mod wire;
 
 pub use action::Action;
+pub use error::{DecodeError, EncodeError};
 pub use flow_match::Match;
 pub use flow_mod::{FlowMod, FlowModCommand};
 pub use instruction::Instruction;
