@@ -10,6 +10,7 @@ pub const OFPCML_NO_BUFFER: u16 = 0xffff;
 /// One action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Action {
     /// `OFPAT_OUTPUT` (0): output to `port`; `max_len` bytes go to the controller.

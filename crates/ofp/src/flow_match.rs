@@ -11,6 +11,7 @@ pub const OFPMT_OXM: u16 = 1;
 /// byte for byte. An empty list matches every packet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Match {
     /// The OXM TLVs, in wire order.
     pub fields: Vec<Oxm>,

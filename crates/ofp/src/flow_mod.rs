@@ -14,6 +14,7 @@ pub const OFPTT_ALL: u8 = 0xff;
 /// `ofp_flow_mod_command`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum FlowModCommand {
     /// `OFPFC_ADD` (0).
@@ -77,6 +78,7 @@ pub mod flow_mod_flags {
 /// struct's public fields.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct FlowMod {
     /// Opaque controller-issued identifier.
     pub cookie: u64,

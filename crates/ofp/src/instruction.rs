@@ -5,6 +5,7 @@ use crate::Action;
 /// One instruction of a flow entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Instruction {
     /// `OFPIT_GOTO_TABLE` (1).

@@ -8,6 +8,7 @@ use std::str::FromStr;
 /// Displays and parses as six colon-separated hex octets (`02:00:00:00:00:01`), the form
 /// `ovs-ofctl` and Ryu use.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct MacAddr(pub [u8; 6]);
 
 impl MacAddr {

@@ -28,6 +28,7 @@ pub const OFPVID_NONE: u16 = 0x0000;
 /// Masked variants hold `(value, Option<mask>)`; `None` encodes with `oxm_hasmask = 0`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Oxm {
     /// `OXM_OF_IN_PORT` (0): switch input port.
@@ -117,6 +118,7 @@ pub enum Oxm {
 /// An OXM TLV this crate has no typed variant for, kept byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RawOxm {
     /// `oxm_class` (e.g. 0xffff experimenter, 0x0001 Nicira NXM_1).
     pub class: u16,
