@@ -65,3 +65,506 @@ pub enum Action {
         data: Vec<u8>,
     },
 }
+
+use crate::error::{DecodeError, EncodeError};
+use crate::oxm::hex_bytes;
+use crate::tlv::{self, Tlv};
+use crate::wire::{Reader, Writer};
+use std::fmt;
+
+/// `OFPP_MAX`: the highest number of a physical port.
+pub const OFPP_MAX: u32 = 0xffff_ff00;
+/// `OFPP_IN_PORT`: send the packet out of its input port.
+pub const OFPP_IN_PORT: u32 = 0xffff_fff8;
+/// `OFPP_TABLE`: submit the packet to the first flow table (packet-out only).
+pub const OFPP_TABLE: u32 = 0xffff_fff9;
+/// `OFPP_NORMAL`: forward using the switch's non-OpenFlow pipeline.
+pub const OFPP_NORMAL: u32 = 0xffff_fffa;
+/// `OFPP_FLOOD`: flood along the non-OpenFlow spanning tree, input port excluded.
+pub const OFPP_FLOOD: u32 = 0xffff_fffb;
+/// `OFPP_ALL`: every standard port except the input port.
+pub const OFPP_ALL: u32 = 0xffff_fffc;
+/// `OFPP_LOCAL`: the switch's local networking stack.
+pub const OFPP_LOCAL: u32 = 0xffff_fffe;
+
+/// `OFPAT_OUTPUT`.
+pub const OFPAT_OUTPUT: u16 = 0;
+/// `OFPAT_COPY_TTL_OUT`.
+pub const OFPAT_COPY_TTL_OUT: u16 = 11;
+/// `OFPAT_COPY_TTL_IN`.
+pub const OFPAT_COPY_TTL_IN: u16 = 12;
+/// `OFPAT_SET_MPLS_TTL`.
+pub const OFPAT_SET_MPLS_TTL: u16 = 15;
+/// `OFPAT_DEC_MPLS_TTL`.
+pub const OFPAT_DEC_MPLS_TTL: u16 = 16;
+/// `OFPAT_PUSH_VLAN`.
+pub const OFPAT_PUSH_VLAN: u16 = 17;
+/// `OFPAT_POP_VLAN`.
+pub const OFPAT_POP_VLAN: u16 = 18;
+/// `OFPAT_PUSH_MPLS`.
+pub const OFPAT_PUSH_MPLS: u16 = 19;
+/// `OFPAT_POP_MPLS`.
+pub const OFPAT_POP_MPLS: u16 = 20;
+/// `OFPAT_SET_QUEUE`.
+pub const OFPAT_SET_QUEUE: u16 = 21;
+/// `OFPAT_GROUP`.
+pub const OFPAT_GROUP: u16 = 22;
+/// `OFPAT_SET_NW_TTL`.
+pub const OFPAT_SET_NW_TTL: u16 = 23;
+/// `OFPAT_DEC_NW_TTL`.
+pub const OFPAT_DEC_NW_TTL: u16 = 24;
+/// `OFPAT_SET_FIELD`.
+pub const OFPAT_SET_FIELD: u16 = 25;
+/// `OFPAT_PUSH_PBB`.
+pub const OFPAT_PUSH_PBB: u16 = 26;
+/// `OFPAT_POP_PBB`.
+pub const OFPAT_POP_PBB: u16 = 27;
+/// `OFPAT_EXPERIMENTER`.
+pub const OFPAT_EXPERIMENTER: u16 = 0xffff;
+
+/// Experimenter id of Nicira / Open vSwitch extensions (`NX_VENDOR_ID`).
+pub const NX_EXPERIMENTER_ID: u32 = 0x0000_2320;
+
+/// Bytes of the generic action header (`type`, `len`, 4 bytes of pad or payload).
+pub const OFP_ACTION_HEADER_LEN: usize = 8;
+
+/// The spec name and exact length of each fixed-size action type.
+fn fixed_layout(action_type: u16) -> Option<(&'static str, usize)> {
+    Some(match action_type {
+        OFPAT_OUTPUT => ("ofp_action_output", 16),
+        OFPAT_COPY_TTL_OUT => ("ofp_action_copy_ttl_out", 8),
+        OFPAT_COPY_TTL_IN => ("ofp_action_copy_ttl_in", 8),
+        OFPAT_SET_MPLS_TTL => ("ofp_action_mpls_ttl", 8),
+        OFPAT_DEC_MPLS_TTL => ("ofp_action_dec_mpls_ttl", 8),
+        OFPAT_PUSH_VLAN => ("ofp_action_push_vlan", 8),
+        OFPAT_POP_VLAN => ("ofp_action_pop_vlan", 8),
+        OFPAT_PUSH_MPLS => ("ofp_action_push_mpls", 8),
+        OFPAT_POP_MPLS => ("ofp_action_pop_mpls", 8),
+        OFPAT_SET_QUEUE => ("ofp_action_set_queue", 8),
+        OFPAT_GROUP => ("ofp_action_group", 8),
+        OFPAT_SET_NW_TTL => ("ofp_action_nw_ttl", 8),
+        OFPAT_DEC_NW_TTL => ("ofp_action_dec_nw_ttl", 8),
+        OFPAT_PUSH_PBB => ("ofp_action_push_pbb", 8),
+        OFPAT_POP_PBB => ("ofp_action_pop_pbb", 8),
+        _ => return None,
+    })
+}
+
+/// Name of a reserved port number (`OFPP_*`), lower case, or `None` for other ports.
+pub fn reserved_port_name(port: u32) -> Option<&'static str> {
+    Some(match port {
+        OFPP_IN_PORT => "in_port",
+        OFPP_TABLE => "table",
+        OFPP_NORMAL => "normal",
+        OFPP_FLOOD => "flood",
+        OFPP_ALL => "all",
+        OFPP_CONTROLLER => "controller",
+        OFPP_LOCAL => "local",
+        crate::flow_mod::OFPP_ANY => "any",
+        _ => return None,
+    })
+}
+
+impl Action {
+    /// The `type` field (`OFPAT_*`).
+    pub fn action_type(&self) -> u16 {
+        match self {
+            Action::Output { .. } => OFPAT_OUTPUT,
+            Action::CopyTtlOut => OFPAT_COPY_TTL_OUT,
+            Action::CopyTtlIn => OFPAT_COPY_TTL_IN,
+            Action::SetMplsTtl(_) => OFPAT_SET_MPLS_TTL,
+            Action::DecMplsTtl => OFPAT_DEC_MPLS_TTL,
+            Action::PushVlan(_) => OFPAT_PUSH_VLAN,
+            Action::PopVlan => OFPAT_POP_VLAN,
+            Action::PushMpls(_) => OFPAT_PUSH_MPLS,
+            Action::PopMpls(_) => OFPAT_POP_MPLS,
+            Action::SetQueue(_) => OFPAT_SET_QUEUE,
+            Action::Group(_) => OFPAT_GROUP,
+            Action::SetNwTtl(_) => OFPAT_SET_NW_TTL,
+            Action::DecNwTtl => OFPAT_DEC_NW_TTL,
+            Action::SetField(_) => OFPAT_SET_FIELD,
+            Action::PushPbb(_) => OFPAT_PUSH_PBB,
+            Action::PopPbb => OFPAT_POP_PBB,
+            Action::Experimenter { .. } => OFPAT_EXPERIMENTER,
+            Action::Unknown { action_type, .. } => *action_type,
+        }
+    }
+
+    /// `OFPAT_OUTPUT` to `port` with `max_len` = [`OFPCML_NO_BUFFER`] (whole packets to
+    /// the controller, unbuffered).
+    pub fn output(port: u32) -> Self {
+        Action::Output {
+            port,
+            max_len: OFPCML_NO_BUFFER,
+        }
+    }
+
+    /// Bytes on the wire (`len`).
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Action::SetField(oxm) => (4 + oxm.encoded_len()).div_ceil(8) * 8,
+            Action::Experimenter { data, .. } => 8 + data.len(),
+            Action::Unknown { data, .. } => 4 + data.len(),
+            other => fixed_layout(other.action_type()).map_or(8, |(_, len)| len),
+        }
+    }
+
+    /// Decodes one action (§7.2.5). `len` must be a multiple of 8, at least 8, within the
+    /// bytes present, and exactly the structure's size for fixed-size actions.
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Action, DecodeError> {
+        let Tlv {
+            start,
+            item_type: action_type,
+            len,
+            body: mut b,
+        } = tlv::take(
+            r,
+            "ofp_action_header",
+            "ofp_action_header.type",
+            "ofp_action_header.len",
+            fixed_layout,
+        )?;
+        let action = match action_type {
+            OFPAT_OUTPUT => {
+                let port = b.u32("ofp_action_output.port")?;
+                let max_len = b.u16("ofp_action_output.max_len")?;
+                Action::Output { port, max_len }
+            }
+            OFPAT_COPY_TTL_OUT => Action::CopyTtlOut,
+            OFPAT_COPY_TTL_IN => Action::CopyTtlIn,
+            OFPAT_SET_MPLS_TTL => Action::SetMplsTtl(b.u8("ofp_action_mpls_ttl.mpls_ttl")?),
+            OFPAT_DEC_MPLS_TTL => Action::DecMplsTtl,
+            OFPAT_PUSH_VLAN => Action::PushVlan(b.u16("ofp_action_push.ethertype")?),
+            OFPAT_POP_VLAN => Action::PopVlan,
+            OFPAT_PUSH_MPLS => Action::PushMpls(b.u16("ofp_action_push.ethertype")?),
+            OFPAT_POP_MPLS => Action::PopMpls(b.u16("ofp_action_pop_mpls.ethertype")?),
+            OFPAT_SET_QUEUE => Action::SetQueue(b.u32("ofp_action_set_queue.queue_id")?),
+            OFPAT_GROUP => Action::Group(b.u32("ofp_action_group.group_id")?),
+            OFPAT_SET_NW_TTL => Action::SetNwTtl(b.u8("ofp_action_nw_ttl.nw_ttl")?),
+            OFPAT_DEC_NW_TTL => Action::DecNwTtl,
+            OFPAT_PUSH_PBB => Action::PushPbb(b.u16("ofp_action_push.ethertype")?),
+            OFPAT_POP_PBB => Action::PopPbb,
+            OFPAT_SET_FIELD => {
+                let oxm = crate::Oxm::decode(&mut b)?;
+                let want = (4 + oxm.encoded_len()).div_ceil(8) * 8;
+                if len != want {
+                    return Err(DecodeError::BadLength {
+                        what: "ofp_action_set_field",
+                        offset: start,
+                        expected: format!("== {want}"),
+                        found: len,
+                    });
+                }
+                Action::SetField(oxm)
+            }
+            OFPAT_EXPERIMENTER => Action::Experimenter {
+                experimenter: b.u32("ofp_action_experimenter_header.experimenter")?,
+                data: b.take_rest().to_vec(),
+            },
+            action_type => Action::Unknown {
+                action_type,
+                data: b.take_rest().to_vec(),
+            },
+        };
+        // Whatever is left of a typed action is its padding (checked by `validate`).
+        Ok(action)
+    }
+
+    /// Encodes the action, computing `len` and writing zero padding.
+    ///
+    /// Experimenter and unknown actions are written byte for byte; their `data` must make
+    /// the action a multiple of 8 bytes long, as the spec requires, or
+    /// [`EncodeError::BadValue`] is returned (as it is for an [`Action::Unknown`] whose
+    /// type has a typed variant, which would not decode back).
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let start = tlv::begin(w, self.action_type());
+        match self {
+            Action::Output { port, max_len } => {
+                w.u32(*port);
+                w.u16(*max_len);
+                w.pad("ofp_action_output.pad", 6);
+            }
+            Action::CopyTtlOut
+            | Action::CopyTtlIn
+            | Action::DecMplsTtl
+            | Action::PopVlan
+            | Action::DecNwTtl
+            | Action::PopPbb => w.pad("ofp_action_generic.pad", 4),
+            Action::SetMplsTtl(ttl) | Action::SetNwTtl(ttl) => {
+                w.u8(*ttl);
+                w.pad("ofp_action_ttl.pad", 3);
+            }
+            Action::PushVlan(eth) | Action::PushMpls(eth) | Action::PushPbb(eth) => {
+                w.u16(*eth);
+                w.pad("ofp_action_push.pad", 2);
+            }
+            Action::PopMpls(eth) => {
+                w.u16(*eth);
+                w.pad("ofp_action_pop_mpls.pad", 2);
+            }
+            Action::SetQueue(id) | Action::Group(id) => w.u32(*id),
+            Action::SetField(oxm) => {
+                oxm.encode(w)?;
+                w.pad_to_named("ofp_action_set_field.pad", start, 8);
+            }
+            Action::Experimenter { experimenter, data } => {
+                w.u32(*experimenter);
+                w.bytes(data);
+            }
+            Action::Unknown { action_type, data } => {
+                if *action_type == OFPAT_SET_FIELD
+                    || *action_type == OFPAT_EXPERIMENTER
+                    || fixed_layout(*action_type).is_some()
+                {
+                    return Err(tlv::typed_type("ofp_action_header.type", *action_type));
+                }
+                w.bytes(data)
+            }
+        }
+        tlv::finish(w, start, "ofp_action_header.len", self.action_type())
+    }
+}
+
+/// Decodes a list of actions filling all of `r` (an action list, `actions_len` bytes).
+pub(crate) fn decode_actions(r: &mut Reader<'_>) -> Result<Vec<Action>, DecodeError> {
+    let mut actions = Vec::new();
+    while !r.is_empty() {
+        actions.push(Action::decode(r)?);
+    }
+    Ok(actions)
+}
+
+/// Encodes a list of actions back to back.
+pub(crate) fn encode_actions(actions: &[Action], w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    actions.iter().try_for_each(|a| a.encode(w))
+}
+
+/// Writes actions comma-separated (`output:1,group:2`), `drop` when empty.
+pub(crate) fn fmt_actions(f: &mut fmt::Formatter<'_>, actions: &[Action]) -> fmt::Result {
+    if actions.is_empty() {
+        return f.write_str("drop");
+    }
+    for (i, a) in actions.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write!(f, "{a}")?;
+    }
+    Ok(())
+}
+
+/// Displays a port number, by name when reserved.
+pub(crate) struct PortNo(pub u32);
+
+impl fmt::Display for PortNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match reserved_port_name(self.0) {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    /// `ovs-ofctl`-like text: `output:6`, `output:controller:128`, `push_vlan:0x8100`,
+    /// `set_field:ipv4_src=10.0.0.1`, `experimenter:0x2320:<hex>`, `unknown:7:<hex>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Output { port, max_len } if *port == OFPP_CONTROLLER => {
+                write!(f, "output:controller:{max_len}")
+            }
+            Action::Output { port, .. } => write!(f, "output:{}", PortNo(*port)),
+            Action::CopyTtlOut => f.write_str("copy_ttl_out"),
+            Action::CopyTtlIn => f.write_str("copy_ttl_in"),
+            Action::SetMplsTtl(t) => write!(f, "set_mpls_ttl:{t}"),
+            Action::DecMplsTtl => f.write_str("dec_mpls_ttl"),
+            Action::PushVlan(e) => write!(f, "push_vlan:{e:#06x}"),
+            Action::PopVlan => f.write_str("pop_vlan"),
+            Action::PushMpls(e) => write!(f, "push_mpls:{e:#06x}"),
+            Action::PopMpls(e) => write!(f, "pop_mpls:{e:#06x}"),
+            Action::SetQueue(q) => write!(f, "set_queue:{q}"),
+            Action::Group(g) => write!(f, "group:{g}"),
+            Action::SetNwTtl(t) => write!(f, "set_nw_ttl:{t}"),
+            Action::DecNwTtl => f.write_str("dec_ttl"),
+            Action::SetField(oxm) => write!(f, "set_field:{oxm}"),
+            Action::PushPbb(e) => write!(f, "push_pbb:{e:#06x}"),
+            Action::PopPbb => f.write_str("pop_pbb"),
+            Action::Experimenter { experimenter, data } => {
+                write!(f, "experimenter:{experimenter:#x}:{}", hex_bytes(data))
+            }
+            Action::Unknown { action_type, data } => {
+                write!(f, "unknown:{action_type}:{}", hex_bytes(data))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Oxm;
+    use crate::strategies::{arb_action, arb_actions};
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    fn enc(a: &Action) -> Vec<u8> {
+        let mut v = Vec::new();
+        a.encode(&mut Writer::new(&mut v)).unwrap();
+        v
+    }
+
+    fn dec(b: &[u8]) -> Result<Action, DecodeError> {
+        Action::decode(&mut Reader::with_base(b, 64))
+    }
+
+    #[test]
+    fn golden_output_and_group() {
+        // §7.2.5: output to port 6, max_len 0xffff, 6 pad bytes.
+        let b = [0, 0, 0, 16, 0, 0, 0, 6, 0xff, 0xff, 0, 0, 0, 0, 0, 0];
+        assert_eq!(dec(&b), Ok(Action::output(6)));
+        assert_eq!(enc(&Action::output(6)), b);
+        let b = [0, 22, 0, 8, 0, 0, 0, 99];
+        assert_eq!(dec(&b), Ok(Action::Group(99)));
+        assert_eq!(enc(&Action::Group(99)), b);
+    }
+
+    #[test]
+    fn golden_set_field_pads_to_eight() {
+        // set_field ipv4_dst=10.0.0.1: 4 + 8 = 12 → len 16.
+        let a = Action::SetField(Oxm::Ipv4Dst(Ipv4Addr::new(10, 0, 0, 1), None));
+        let b = [0, 25, 0, 16, 0x80, 0, 0x18, 4, 10, 0, 0, 1, 0, 0, 0, 0];
+        assert_eq!(enc(&a), b);
+        assert_eq!(dec(&b), Ok(a.clone()));
+        assert_eq!(a.to_string(), "set_field:ipv4_dst=10.0.0.1");
+        // Same action claiming 24 bytes is refused.
+        let mut long = b.to_vec();
+        long[3] = 24;
+        long.extend([0; 8]);
+        assert!(matches!(
+            dec(&long),
+            Err(DecodeError::BadLength {
+                what: "ofp_action_set_field",
+                offset: 64,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn nicira_action_round_trips_raw() {
+        // Nicira NXAST_NOTE from ovs-ofctl: experimenter 0x2320, subtype 8.
+        let b = [0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 0, 8, 4, 5, 6, 7, 0, 0];
+        let a = dec(&b).unwrap();
+        assert_eq!(
+            a,
+            Action::Experimenter {
+                experimenter: NX_EXPERIMENTER_ID,
+                data: vec![0, 8, 4, 5, 6, 7, 0, 0]
+            }
+        );
+        assert_eq!(enc(&a), b);
+    }
+
+    #[test]
+    fn bad_lengths_are_reported_with_offsets() {
+        // len 4: below the 8-byte header.
+        assert_eq!(
+            dec(&[0, 0, 0, 4]),
+            Err(DecodeError::BadLength {
+                what: "ofp_action_header",
+                offset: 64,
+                expected: ">= 8 and a multiple of 8".into(),
+                found: 4
+            })
+        );
+        // len 0 must not loop.
+        assert!(decode_actions(&mut Reader::new(&[0, 0, 0, 0])).is_err());
+        // Output with len 8.
+        assert!(matches!(
+            dec(&[0, 0, 0, 8, 0, 0, 0, 1]),
+            Err(DecodeError::BadLength {
+                what: "ofp_action_output",
+                found: 8,
+                ..
+            })
+        ));
+        // len beyond the bytes present.
+        assert!(matches!(
+            dec(&[0, 22, 0, 16, 0, 0, 0, 1]),
+            Err(DecodeError::BadLength { found: 16, .. })
+        ));
+        // Truncated header.
+        assert!(matches!(
+            dec(&[0, 22, 0]),
+            Err(DecodeError::Truncated { offset: 66, .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_with_a_known_type_is_an_encode_error() {
+        for action_type in [OFPAT_OUTPUT, OFPAT_SET_FIELD, OFPAT_EXPERIMENTER] {
+            let a = Action::Unknown {
+                action_type,
+                data: vec![0; 4],
+            };
+            let mut v = Vec::new();
+            assert!(a.encode(&mut Writer::new(&mut v)).is_err(), "{action_type}");
+        }
+    }
+
+    #[test]
+    fn misaligned_raw_action_is_an_encode_error() {
+        let a = Action::Experimenter {
+            experimenter: NX_EXPERIMENTER_ID,
+            data: vec![1, 2, 3],
+        };
+        let mut v = Vec::new();
+        assert!(matches!(
+            a.encode(&mut Writer::new(&mut v)),
+            Err(EncodeError::BadValue { .. })
+        ));
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(Action::output(OFPP_FLOOD).to_string(), "output:flood");
+        assert_eq!(
+            Action::Output {
+                port: OFPP_CONTROLLER,
+                max_len: 128
+            }
+            .to_string(),
+            "output:controller:128"
+        );
+        assert_eq!(Action::PushVlan(0x8100).to_string(), "push_vlan:0x8100");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn round_trip(a in arb_action()) {
+            let bytes = enc(&a);
+            prop_assert_eq!(bytes.len(), a.encoded_len());
+            let back = dec(&bytes);
+            prop_assert_eq!(back, Ok(a));
+        }
+
+        #[test]
+        fn list_round_trip(list in arb_actions()) {
+            let mut v = Vec::new();
+            encode_actions(&list, &mut Writer::new(&mut v)).unwrap();
+            let back = decode_actions(&mut Reader::new(&v)).unwrap();
+            prop_assert_eq!(back, list);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
+            if let Ok(list) = decode_actions(&mut Reader::new(&bytes)) {
+                let mut v = Vec::new();
+                encode_actions(&list, &mut Writer::new(&mut v)).unwrap();
+                prop_assert_eq!(v.len(), bytes.len());
+            }
+        }
+    }
+}

@@ -40,3 +40,343 @@ pub enum Instruction {
         data: Vec<u8>,
     },
 }
+
+use crate::action::{decode_actions, encode_actions, fmt_actions};
+use crate::error::{DecodeError, EncodeError};
+use crate::oxm::hex_bytes;
+use crate::tlv::{self, Tlv};
+use crate::wire::{Reader, Writer};
+use std::fmt;
+
+/// `OFPIT_GOTO_TABLE`.
+pub const OFPIT_GOTO_TABLE: u16 = 1;
+/// `OFPIT_WRITE_METADATA`.
+pub const OFPIT_WRITE_METADATA: u16 = 2;
+/// `OFPIT_WRITE_ACTIONS`.
+pub const OFPIT_WRITE_ACTIONS: u16 = 3;
+/// `OFPIT_APPLY_ACTIONS`.
+pub const OFPIT_APPLY_ACTIONS: u16 = 4;
+/// `OFPIT_CLEAR_ACTIONS`.
+pub const OFPIT_CLEAR_ACTIONS: u16 = 5;
+/// `OFPIT_METER`.
+pub const OFPIT_METER: u16 = 6;
+/// `OFPIT_EXPERIMENTER`.
+pub const OFPIT_EXPERIMENTER: u16 = 0xffff;
+
+/// Bytes of the smallest instruction (`ofp_instruction` header plus 4 bytes).
+pub const OFP_INSTRUCTION_MIN_LEN: usize = 8;
+
+/// The spec name and exact length of each fixed-size instruction type.
+fn fixed_layout(instruction_type: u16) -> Option<(&'static str, usize)> {
+    Some(match instruction_type {
+        OFPIT_GOTO_TABLE => ("ofp_instruction_goto_table", 8),
+        OFPIT_WRITE_METADATA => ("ofp_instruction_write_metadata", 24),
+        OFPIT_CLEAR_ACTIONS => ("ofp_instruction_actions", 8),
+        OFPIT_METER => ("ofp_instruction_meter", 8),
+        _ => return None,
+    })
+}
+
+impl Instruction {
+    /// The `type` field (`OFPIT_*`).
+    pub fn instruction_type(&self) -> u16 {
+        match self {
+            Instruction::GotoTable(_) => OFPIT_GOTO_TABLE,
+            Instruction::WriteMetadata { .. } => OFPIT_WRITE_METADATA,
+            Instruction::WriteActions(_) => OFPIT_WRITE_ACTIONS,
+            Instruction::ApplyActions(_) => OFPIT_APPLY_ACTIONS,
+            Instruction::ClearActions => OFPIT_CLEAR_ACTIONS,
+            Instruction::Meter(_) => OFPIT_METER,
+            Instruction::Experimenter { .. } => OFPIT_EXPERIMENTER,
+            Instruction::Unknown {
+                instruction_type, ..
+            } => *instruction_type,
+        }
+    }
+
+    /// The instruction's spec name (`"goto_table"`, `"apply_actions"`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Instruction::GotoTable(_) => "goto_table",
+            Instruction::WriteMetadata { .. } => "write_metadata",
+            Instruction::WriteActions(_) => "write_actions",
+            Instruction::ApplyActions(_) => "apply_actions",
+            Instruction::ClearActions => "clear_actions",
+            Instruction::Meter(_) => "meter",
+            Instruction::Experimenter { .. } => "experimenter",
+            Instruction::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// Bytes on the wire (`len`).
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                8 + a.iter().map(crate::Action::encoded_len).sum::<usize>()
+            }
+            Instruction::Experimenter { data, .. } => 8 + data.len(),
+            Instruction::Unknown { data, .. } => 4 + data.len(),
+            other => fixed_layout(other.instruction_type()).map_or(8, |(_, len)| len),
+        }
+    }
+
+    /// Decodes one instruction (§7.2.4). `len` must be a multiple of 8, at least 8,
+    /// within the bytes present, and exact for fixed-size instructions.
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Instruction, DecodeError> {
+        let Tlv {
+            item_type: instruction_type,
+            body: mut b,
+            ..
+        } = tlv::take(
+            r,
+            "ofp_instruction",
+            "ofp_instruction.type",
+            "ofp_instruction.len",
+            fixed_layout,
+        )?;
+        Ok(match instruction_type {
+            OFPIT_GOTO_TABLE => {
+                Instruction::GotoTable(b.u8("ofp_instruction_goto_table.table_id")?)
+            }
+            OFPIT_WRITE_METADATA => {
+                b.skip("ofp_instruction_write_metadata.pad", 4)?;
+                let metadata = b.u64("ofp_instruction_write_metadata.metadata")?;
+                let mask = b.u64("ofp_instruction_write_metadata.metadata_mask")?;
+                Instruction::WriteMetadata { metadata, mask }
+            }
+            OFPIT_WRITE_ACTIONS | OFPIT_APPLY_ACTIONS => {
+                b.skip("ofp_instruction_actions.pad", 4)?;
+                let actions = decode_actions(&mut b)?;
+                if instruction_type == OFPIT_WRITE_ACTIONS {
+                    Instruction::WriteActions(actions)
+                } else {
+                    Instruction::ApplyActions(actions)
+                }
+            }
+            OFPIT_CLEAR_ACTIONS => Instruction::ClearActions,
+            OFPIT_METER => Instruction::Meter(b.u32("ofp_instruction_meter.meter_id")?),
+            OFPIT_EXPERIMENTER => Instruction::Experimenter {
+                experimenter: b.u32("ofp_instruction_experimenter.experimenter")?,
+                data: b.take_rest().to_vec(),
+            },
+            instruction_type => Instruction::Unknown {
+                instruction_type,
+                data: b.take_rest().to_vec(),
+            },
+        })
+    }
+
+    /// Encodes the instruction, computing `len` and writing zero padding.
+    ///
+    /// Experimenter and unknown instructions are written byte for byte; their `data` must
+    /// make the instruction a multiple of 8 bytes long or [`EncodeError::BadValue`] is
+    /// returned (as it is for an [`Instruction::Unknown`] with a typed instruction type).
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let start = tlv::begin(w, self.instruction_type());
+        match self {
+            Instruction::GotoTable(t) => {
+                w.u8(*t);
+                w.pad("ofp_instruction_goto_table.pad", 3);
+            }
+            Instruction::WriteMetadata { metadata, mask } => {
+                w.pad("ofp_instruction_write_metadata.pad", 4);
+                w.u64(*metadata);
+                w.u64(*mask);
+            }
+            Instruction::WriteActions(actions) | Instruction::ApplyActions(actions) => {
+                w.pad("ofp_instruction_actions.pad", 4);
+                encode_actions(actions, w)?;
+            }
+            Instruction::ClearActions => w.pad("ofp_instruction_actions.pad", 4),
+            Instruction::Meter(id) => w.u32(*id),
+            Instruction::Experimenter { experimenter, data } => {
+                w.u32(*experimenter);
+                w.bytes(data);
+            }
+            Instruction::Unknown {
+                instruction_type,
+                data,
+            } => {
+                if (OFPIT_GOTO_TABLE..=OFPIT_METER).contains(instruction_type)
+                    || *instruction_type == OFPIT_EXPERIMENTER
+                {
+                    return Err(tlv::typed_type("ofp_instruction.type", *instruction_type));
+                }
+                w.bytes(data)
+            }
+        }
+        tlv::finish(w, start, "ofp_instruction.len", self.instruction_type())
+    }
+}
+
+/// Decodes a list of instructions filling all of `r`.
+pub(crate) fn decode_instructions(r: &mut Reader<'_>) -> Result<Vec<Instruction>, DecodeError> {
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        out.push(Instruction::decode(r)?);
+    }
+    Ok(out)
+}
+
+/// Encodes a list of instructions back to back.
+pub(crate) fn encode_instructions(
+    instructions: &[Instruction],
+    w: &mut Writer<'_>,
+) -> Result<(), EncodeError> {
+    instructions.iter().try_for_each(|i| i.encode(w))
+}
+
+impl fmt::Display for Instruction {
+    /// `goto_table:1`, `write_metadata:0x1/0xff`, `apply_actions(output:1)`,
+    /// `write_actions(group:2)`, `clear_actions`, `meter:3`, `experimenter:0x2320:<hex>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Instruction::GotoTable(t) => write!(f, "goto_table:{t}"),
+            Instruction::WriteMetadata { metadata, mask } => {
+                write!(f, "write_metadata:{metadata:#x}/{mask:#x}")
+            }
+            Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                write!(f, "{}(", self.name())?;
+                fmt_actions(f, a)?;
+                f.write_str(")")
+            }
+            Instruction::ClearActions => f.write_str("clear_actions"),
+            Instruction::Meter(m) => write!(f, "meter:{m}"),
+            Instruction::Experimenter { experimenter, data } => {
+                write!(f, "experimenter:{experimenter:#x}:{}", hex_bytes(data))
+            }
+            Instruction::Unknown {
+                instruction_type,
+                data,
+            } => write!(f, "unknown:{instruction_type}:{}", hex_bytes(data)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Action;
+    use crate::strategies::{arb_instruction, arb_instructions};
+    use proptest::prelude::*;
+
+    fn enc(i: &Instruction) -> Vec<u8> {
+        let mut v = Vec::new();
+        i.encode(&mut Writer::new(&mut v)).unwrap();
+        v
+    }
+
+    fn dec(b: &[u8]) -> Result<Instruction, DecodeError> {
+        Instruction::decode(&mut Reader::with_base(b, 72))
+    }
+
+    #[test]
+    fn golden_goto_and_apply() {
+        let b = [0, 1, 0, 8, 1, 0, 0, 0];
+        assert_eq!(dec(&b), Ok(Instruction::GotoTable(1)));
+        assert_eq!(enc(&Instruction::GotoTable(1)), b);
+        let i = Instruction::ApplyActions(vec![Action::output(2)]);
+        let b = [
+            0, 4, 0, 24, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 2, 0xff, 0xff, 0, 0, 0, 0, 0, 0,
+        ];
+        assert_eq!(enc(&i), b);
+        assert_eq!(dec(&b), Ok(i.clone()));
+        assert_eq!(i.to_string(), "apply_actions(output:2)");
+        assert_eq!(i.encoded_len(), 24);
+    }
+
+    #[test]
+    fn golden_write_metadata() {
+        let i = Instruction::WriteMetadata {
+            metadata: 0x1122,
+            mask: 0xffff,
+        };
+        let mut b = vec![0, 2, 0, 24, 0, 0, 0, 0];
+        b.extend(0x1122u64.to_be_bytes());
+        b.extend(0xffffu64.to_be_bytes());
+        assert_eq!(enc(&i), b);
+        assert_eq!(dec(&b), Ok(i));
+    }
+
+    #[test]
+    fn bad_lengths() {
+        assert!(matches!(
+            dec(&[0, 1, 0, 16, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Err(DecodeError::BadLength {
+                what: "ofp_instruction_goto_table",
+                offset: 72,
+                ..
+            })
+        ));
+        assert!(matches!(
+            dec(&[0, 1, 0, 6, 1, 0]),
+            Err(DecodeError::BadLength {
+                what: "ofp_instruction",
+                offset: 72,
+                found: 6,
+                ..
+            })
+        ));
+        // Action inside apply_actions overrunning the instruction.
+        let b = [0, 4, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 2];
+        assert!(matches!(
+            dec(&b),
+            Err(DecodeError::BadLength {
+                what: "ofp_action_header",
+                offset: 80,
+                ..
+            })
+        ));
+        assert!(decode_instructions(&mut Reader::new(&[0, 1, 0, 0])).is_err());
+    }
+
+    #[test]
+    fn experimenter_and_unknown_round_trip() {
+        let b = [0xff, 0xff, 0, 16, 0, 0, 0x23, 0x20, 1, 2, 3, 4, 5, 6, 7, 8];
+        let i = dec(&b).unwrap();
+        assert_eq!(enc(&i), b);
+        let b = [0, 9, 0, 8, 1, 2, 3, 4];
+        let i = dec(&b).unwrap();
+        assert_eq!(
+            i,
+            Instruction::Unknown {
+                instruction_type: 9,
+                data: vec![1, 2, 3, 4]
+            }
+        );
+        assert_eq!(enc(&i), b);
+        let typed = Instruction::Unknown {
+            instruction_type: OFPIT_METER,
+            data: vec![0; 4],
+        };
+        let mut v = Vec::new();
+        assert!(typed.encode(&mut Writer::new(&mut v)).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn round_trip(i in arb_instruction()) {
+            let bytes = enc(&i);
+            prop_assert_eq!(bytes.len(), i.encoded_len());
+            prop_assert_eq!(dec(&bytes), Ok(i));
+        }
+
+        #[test]
+        fn list_round_trip(list in arb_instructions()) {
+            let mut v = Vec::new();
+            encode_instructions(&list, &mut Writer::new(&mut v)).unwrap();
+            prop_assert_eq!(decode_instructions(&mut Reader::new(&v)), Ok(list));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
+            if let Ok(list) = decode_instructions(&mut Reader::new(&bytes)) {
+                let mut v = Vec::new();
+                encode_instructions(&list, &mut Writer::new(&mut v)).unwrap();
+                prop_assert_eq!(v.len(), bytes.len());
+            }
+        }
+    }
+}

@@ -130,3 +130,712 @@ pub struct RawOxm {
     /// 4-byte experimenter id). Its length is `oxm_length`.
     pub payload: Vec<u8>,
 }
+
+use crate::error::{DecodeError, EncodeError};
+use crate::wire::{Reader, Writer};
+use std::fmt;
+
+/// Bytes of an OXM TLV header (`oxm_class`, `oxm_field`/`oxm_hasmask`, `oxm_length`).
+pub const OXM_HEADER_LEN: usize = 4;
+
+/// Static facts about one `OFPXMC_OPENFLOW_BASIC` field (OpenFlow 1.3.5 §7.2.3.8, table 12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct OxmFieldInfo {
+    /// `oxm_field` number (0..=39).
+    pub field: u8,
+    /// Name as used by the spec without the `OXM_OF_` prefix, lower case (`"ipv4_src"`).
+    pub name: &'static str,
+    /// Length of the value in bytes (the mask, when present, has the same length).
+    pub value_len: usize,
+    /// Whether the spec allows `oxm_hasmask = 1` for this field.
+    pub maskable: bool,
+}
+
+/// The wire representation of an OXM value type.
+trait OxmValue {
+    type V;
+    const LEN: usize;
+    fn read(r: &mut Reader<'_>) -> Result<Self::V, DecodeError>;
+    fn write(v: &Self::V, w: &mut Writer<'_>) -> Result<(), EncodeError>;
+}
+
+struct U8;
+struct U16;
+struct U24;
+struct U32;
+struct U64;
+struct Mac;
+struct V4;
+struct V6;
+
+impl OxmValue for U8 {
+    type V = u8;
+    const LEN: usize = 1;
+    fn read(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
+        r.u8("oxm value")
+    }
+    fn write(v: &u8, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.u8(*v);
+        Ok(())
+    }
+}
+
+impl OxmValue for U16 {
+    type V = u16;
+    const LEN: usize = 2;
+    fn read(r: &mut Reader<'_>) -> Result<u16, DecodeError> {
+        r.u16("oxm value")
+    }
+    fn write(v: &u16, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.u16(*v);
+        Ok(())
+    }
+}
+
+impl OxmValue for U24 {
+    type V = u32;
+    const LEN: usize = 3;
+    fn read(r: &mut Reader<'_>) -> Result<u32, DecodeError> {
+        let [a, b, c] = r.array::<3>("oxm value")?;
+        Ok(u32::from_be_bytes([0, a, b, c]))
+    }
+    fn write(v: &u32, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let [hi, a, b, c] = v.to_be_bytes();
+        if hi != 0 {
+            return Err(EncodeError::BadValue {
+                field: "OXM_OF_PBB_ISID",
+                reason: format!("{v:#x} does not fit the field's 24 bits"),
+            });
+        }
+        w.bytes(&[a, b, c]);
+        Ok(())
+    }
+}
+
+impl OxmValue for U32 {
+    type V = u32;
+    const LEN: usize = 4;
+    fn read(r: &mut Reader<'_>) -> Result<u32, DecodeError> {
+        r.u32("oxm value")
+    }
+    fn write(v: &u32, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.u32(*v);
+        Ok(())
+    }
+}
+
+impl OxmValue for U64 {
+    type V = u64;
+    const LEN: usize = 8;
+    fn read(r: &mut Reader<'_>) -> Result<u64, DecodeError> {
+        r.u64("oxm value")
+    }
+    fn write(v: &u64, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.u64(*v);
+        Ok(())
+    }
+}
+
+impl OxmValue for Mac {
+    type V = MacAddr;
+    const LEN: usize = 6;
+    fn read(r: &mut Reader<'_>) -> Result<MacAddr, DecodeError> {
+        Ok(MacAddr(r.array("oxm value")?))
+    }
+    fn write(v: &MacAddr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.bytes(&v.0);
+        Ok(())
+    }
+}
+
+impl OxmValue for V4 {
+    type V = Ipv4Addr;
+    const LEN: usize = 4;
+    fn read(r: &mut Reader<'_>) -> Result<Ipv4Addr, DecodeError> {
+        Ok(Ipv4Addr::from(r.array::<4>("oxm value")?))
+    }
+    fn write(v: &Ipv4Addr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.bytes(&v.octets());
+        Ok(())
+    }
+}
+
+impl OxmValue for V6 {
+    type V = Ipv6Addr;
+    const LEN: usize = 16;
+    fn read(r: &mut Reader<'_>) -> Result<Ipv6Addr, DecodeError> {
+        Ok(Ipv6Addr::from(r.array::<16>("oxm value")?))
+    }
+    fn write(v: &Ipv6Addr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.bytes(&v.octets());
+        Ok(())
+    }
+}
+
+/// Generates the per-field tables and codecs of the typed [`Oxm`] variants from one list,
+/// so field numbers, names, lengths and maskability cannot drift apart.
+macro_rules! basic_fields {
+    (
+        plain { $($pv:ident = $pf:literal, $pn:literal, $pt:ident;)* }
+        masked { $($mv:ident = $mf:literal, $mn:literal, $mt:ident;)* }
+    ) => {
+        /// Facts about basic field `field`, or `None` if OpenFlow 1.3.5 defines no such field.
+        pub fn basic_field_info(field: u8) -> Option<OxmFieldInfo> {
+            match field {
+                $($pf => Some(OxmFieldInfo { field, name: $pn, value_len: $pt::LEN, maskable: false }),)*
+                $($mf => Some(OxmFieldInfo { field, name: $mn, value_len: $mt::LEN, maskable: true }),)*
+                _ => None,
+            }
+        }
+
+        impl Oxm {
+            /// The `oxm_field` number of a typed (`OFPXMC_OPENFLOW_BASIC`) variant, `None`
+            /// for [`Oxm::Raw`].
+            pub fn basic_field(&self) -> Option<u8> {
+                match self {
+                    $(Oxm::$pv(_) => Some($pf),)*
+                    $(Oxm::$mv(..) => Some($mf),)*
+                    Oxm::Raw(_) => None,
+                }
+            }
+
+            /// Whether this TLV carries a mask (`oxm_hasmask`).
+            pub fn has_mask(&self) -> bool {
+                match self {
+                    $(Oxm::$pv(_) => false,)*
+                    $(Oxm::$mv(_, m) => m.is_some(),)*
+                    Oxm::Raw(raw) => raw.has_mask,
+                }
+            }
+
+            /// Decodes the payload of basic field `field` (length already checked).
+            fn decode_basic(
+                field: u8,
+                has_mask: bool,
+                r: &mut Reader<'_>,
+            ) -> Result<Option<Oxm>, DecodeError> {
+                Ok(Some(match field {
+                    $($pf => Oxm::$pv($pt::read(r)?),)*
+                    $($mf => {
+                        let v = $mt::read(r)?;
+                        let m = if has_mask { Some($mt::read(r)?) } else { None };
+                        Oxm::$mv(v, m)
+                    })*
+                    _ => return Ok(None),
+                }))
+            }
+
+            /// Writes the value (and mask) of a typed variant.
+            fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+                match self {
+                    $(Oxm::$pv(v) => $pt::write(v, w),)*
+                    $(Oxm::$mv(v, m) => {
+                        $mt::write(v, w)?;
+                        match m {
+                            Some(m) => $mt::write(m, w),
+                            None => Ok(()),
+                        }
+                    })*
+                    Oxm::Raw(raw) => {
+                        w.bytes(&raw.payload);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    };
+}
+
+basic_fields! {
+    plain {
+        InPort = 0, "in_port", U32;
+        InPhyPort = 1, "in_phy_port", U32;
+        EthType = 5, "eth_type", U16;
+        VlanPcp = 7, "vlan_pcp", U8;
+        IpDscp = 8, "ip_dscp", U8;
+        IpEcn = 9, "ip_ecn", U8;
+        IpProto = 10, "ip_proto", U8;
+        TcpSrc = 13, "tcp_src", U16;
+        TcpDst = 14, "tcp_dst", U16;
+        UdpSrc = 15, "udp_src", U16;
+        UdpDst = 16, "udp_dst", U16;
+        SctpSrc = 17, "sctp_src", U16;
+        SctpDst = 18, "sctp_dst", U16;
+        Icmpv4Type = 19, "icmpv4_type", U8;
+        Icmpv4Code = 20, "icmpv4_code", U8;
+        ArpOp = 21, "arp_op", U16;
+        Icmpv6Type = 29, "icmpv6_type", U8;
+        Icmpv6Code = 30, "icmpv6_code", U8;
+        Ipv6NdTarget = 31, "ipv6_nd_target", V6;
+        Ipv6NdSll = 32, "ipv6_nd_sll", Mac;
+        Ipv6NdTll = 33, "ipv6_nd_tll", Mac;
+        MplsLabel = 34, "mpls_label", U32;
+        MplsTc = 35, "mpls_tc", U8;
+        MplsBos = 36, "mpls_bos", U8;
+    }
+    masked {
+        Metadata = 2, "metadata", U64;
+        EthDst = 3, "eth_dst", Mac;
+        EthSrc = 4, "eth_src", Mac;
+        VlanVid = 6, "vlan_vid", U16;
+        Ipv4Src = 11, "ipv4_src", V4;
+        Ipv4Dst = 12, "ipv4_dst", V4;
+        ArpSpa = 22, "arp_spa", V4;
+        ArpTpa = 23, "arp_tpa", V4;
+        ArpSha = 24, "arp_sha", Mac;
+        ArpTha = 25, "arp_tha", Mac;
+        Ipv6Src = 26, "ipv6_src", V6;
+        Ipv6Dst = 27, "ipv6_dst", V6;
+        Ipv6Flabel = 28, "ipv6_flabel", U32;
+        PbbIsid = 37, "pbb_isid", U24;
+        TunnelId = 38, "tunnel_id", U64;
+        Ipv6Exthdr = 39, "ipv6_exthdr", U16;
+    }
+}
+
+impl Oxm {
+    /// `oxm_class`.
+    pub fn class(&self) -> u16 {
+        match self {
+            Oxm::Raw(raw) => raw.class,
+            _ => OFPXMC_OPENFLOW_BASIC,
+        }
+    }
+
+    /// `oxm_field` (7 bits).
+    pub fn field(&self) -> u8 {
+        match self {
+            Oxm::Raw(raw) => raw.field,
+            typed => typed.basic_field().unwrap_or_default(),
+        }
+    }
+
+    /// `oxm_length`: bytes of payload after the 4-byte header.
+    pub fn payload_len(&self) -> usize {
+        match self {
+            Oxm::Raw(raw) => raw.payload.len(),
+            typed => {
+                let value = basic_field_info(typed.field()).map_or(0, |i| i.value_len);
+                if typed.has_mask() { 2 * value } else { value }
+            }
+        }
+    }
+
+    /// Bytes this TLV occupies on the wire (header included).
+    pub fn encoded_len(&self) -> usize {
+        OXM_HEADER_LEN + self.payload_len()
+    }
+
+    /// The field's name: the spec's name for basic fields (`"ipv4_src"`), otherwise a
+    /// description of the class (`"nxm_1"`, `"experimenter"`, `"basic"`, `"class"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Oxm::Raw(raw) => match raw.class {
+                OFPXMC_OPENFLOW_BASIC => {
+                    basic_field_info(raw.field).map_or("basic", |info| info.name)
+                }
+                OFPXMC_NXM_0 => "nxm_0",
+                OFPXMC_NXM_1 => "nxm_1",
+                OFPXMC_EXPERIMENTER => "experimenter",
+                _ => "class",
+            },
+            typed => basic_field_info(typed.field()).map_or("basic", |info| info.name),
+        }
+    }
+
+    /// For experimenter-class TLVs (class 0xffff) with at least 4 payload bytes, the
+    /// experimenter id that starts the payload.
+    pub fn experimenter(&self) -> Option<u32> {
+        match self {
+            Oxm::Raw(raw) if raw.class == OFPXMC_EXPERIMENTER => raw
+                .payload
+                .get(..4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])),
+            _ => None,
+        }
+    }
+
+    /// Decodes one OXM TLV.
+    ///
+    /// A basic field with the wrong `oxm_length` is a [`DecodeError::BadLength`]. A basic
+    /// field with `oxm_hasmask` set although the spec does not allow a mask, an unknown
+    /// basic field, and every other class become [`Oxm::Raw`] (and re-encode identically;
+    /// `validate` flags the unmaskable case as `OFPBMC_BAD_MASK`).
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Oxm, DecodeError> {
+        let start = r.offset();
+        let class = r.u16("oxm_class")?;
+        let fh = r.u8("oxm_field")?;
+        let len = usize::from(r.u8("oxm_length")?);
+        let field = fh >> 1;
+        let has_mask = fh & 1 == 1;
+        let mut body = r.sub("oxm payload", len)?;
+        if class == OFPXMC_OPENFLOW_BASIC {
+            if let Some(info) = basic_field_info(field) {
+                if !has_mask || info.maskable {
+                    let want = if has_mask {
+                        2 * info.value_len
+                    } else {
+                        info.value_len
+                    };
+                    if len != want {
+                        return Err(DecodeError::BadLength {
+                            what: info.name,
+                            offset: start,
+                            expected: format!("== {want}"),
+                            found: len,
+                        });
+                    }
+                    if let Some(oxm) = Oxm::decode_basic(field, has_mask, &mut body)? {
+                        return Ok(oxm);
+                    }
+                }
+            }
+        }
+        Ok(Oxm::Raw(RawOxm {
+            class,
+            field,
+            has_mask,
+            payload: body.take_rest().to_vec(),
+        }))
+    }
+
+    /// Encodes this TLV (header and payload).
+    ///
+    /// An [`Oxm::Raw`] of class `OFPXMC_OPENFLOW_BASIC` naming a field this crate types
+    /// (without a mask, or with one the field allows) is refused: it would not decode
+    /// back as raw (use the typed variant).
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        if let Oxm::Raw(raw) = self {
+            if raw.class == OFPXMC_OPENFLOW_BASIC {
+                if let Some(info) = basic_field_info(raw.field) {
+                    if !raw.has_mask || info.maskable {
+                        return Err(EncodeError::BadValue {
+                            field: "oxm_field",
+                            reason: format!(
+                                "basic field {} ({}) has a typed Oxm variant; a raw TLV \
+                                 would not decode back to Oxm::Raw",
+                                raw.field, info.name
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let field = self.field();
+        if field > 0x7f {
+            return Err(EncodeError::BadValue {
+                field: "oxm_field",
+                reason: format!("{field} does not fit 7 bits"),
+            });
+        }
+        let len = self.payload_len();
+        let len8 = u8::try_from(len).map_err(|_| EncodeError::TooLong {
+            what: "OXM payload",
+            len,
+            max: u8::MAX as usize,
+        })?;
+        w.u16(self.class());
+        w.u8(field << 1 | u8::from(self.has_mask()));
+        w.u8(len8);
+        self.encode_value(w)
+    }
+
+    /// The payload as (value, mask) byte strings, when this TLV is masked and its payload
+    /// splits evenly (used by `validate` to find value bits outside the mask).
+    pub(crate) fn value_and_mask(&self) -> Option<(Vec<u8>, Vec<u8>)> {
+        if !self.has_mask() {
+            return None;
+        }
+        let mut buf = Vec::with_capacity(self.encoded_len());
+        self.encode(&mut Writer::new(&mut buf)).ok()?;
+        let payload = buf.get(OXM_HEADER_LEN..)?;
+        if payload.len() % 2 != 0 {
+            return None;
+        }
+        let (v, m) = payload.split_at(payload.len() / 2);
+        Some((v.to_vec(), m.to_vec()))
+    }
+}
+
+/// Writes `v` or `v/mask` the way `ovs-ofctl` shows match fields.
+fn show<T: fmt::Display, M: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    v: T,
+    m: Option<M>,
+) -> fmt::Result {
+    match m {
+        Some(m) => write!(f, "{name}={v}/{m}"),
+        None => write!(f, "{name}={v}"),
+    }
+}
+
+/// Hexadecimal display wrapper.
+struct Hex<T>(T);
+
+impl<T: fmt::LowerHex> fmt::Display for Hex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// Lower-case hex of a byte string.
+pub(crate) fn hex_bytes(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl fmt::Display for Oxm {
+    /// `name=value[/mask]`; raw TLVs show as `class:field[/m]=0xPAYLOAD`, e.g.
+    /// `nxm_1:31=0x0a000001`, `experimenter:0=0x4f4e46000a0001`, `0x1234:5=0x01`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.name();
+        match self {
+            Oxm::InPort(v) | Oxm::InPhyPort(v) | Oxm::MplsLabel(v) => write!(f, "{n}={v}"),
+            Oxm::EthType(v) => write!(f, "{n}={v:#06x}"),
+            Oxm::TcpSrc(v)
+            | Oxm::TcpDst(v)
+            | Oxm::UdpSrc(v)
+            | Oxm::UdpDst(v)
+            | Oxm::SctpSrc(v)
+            | Oxm::SctpDst(v)
+            | Oxm::ArpOp(v) => write!(f, "{n}={v}"),
+            Oxm::VlanPcp(v)
+            | Oxm::IpDscp(v)
+            | Oxm::IpEcn(v)
+            | Oxm::IpProto(v)
+            | Oxm::Icmpv4Type(v)
+            | Oxm::Icmpv4Code(v)
+            | Oxm::Icmpv6Type(v)
+            | Oxm::Icmpv6Code(v)
+            | Oxm::MplsTc(v)
+            | Oxm::MplsBos(v) => write!(f, "{n}={v}"),
+            Oxm::Ipv6NdTarget(v) => write!(f, "{n}={v}"),
+            Oxm::Ipv6NdSll(v) | Oxm::Ipv6NdTll(v) => write!(f, "{n}={v}"),
+            Oxm::Metadata(v, m) | Oxm::TunnelId(v, m) => show(f, n, Hex(*v), m.map(Hex)),
+            Oxm::EthDst(v, m) | Oxm::EthSrc(v, m) | Oxm::ArpSha(v, m) | Oxm::ArpTha(v, m) => {
+                show(f, n, v, m.as_ref())
+            }
+            Oxm::VlanVid(v, m) | Oxm::Ipv6Exthdr(v, m) => show(f, n, Hex(*v), m.map(Hex)),
+            Oxm::Ipv4Src(v, m) | Oxm::Ipv4Dst(v, m) | Oxm::ArpSpa(v, m) | Oxm::ArpTpa(v, m) => {
+                show(f, n, v, m.as_ref())
+            }
+            Oxm::Ipv6Src(v, m) | Oxm::Ipv6Dst(v, m) => show(f, n, v, m.as_ref()),
+            Oxm::Ipv6Flabel(v, m) | Oxm::PbbIsid(v, m) => show(f, n, Hex(*v), m.map(Hex)),
+            Oxm::Raw(raw) => {
+                match raw.class {
+                    OFPXMC_OPENFLOW_BASIC | OFPXMC_NXM_0 | OFPXMC_NXM_1 | OFPXMC_EXPERIMENTER => {
+                        f.write_str(n)?
+                    }
+                    class => write!(f, "{class:#06x}")?,
+                }
+                write!(
+                    f,
+                    ":{}{}=0x{}",
+                    raw.field,
+                    if raw.has_mask { "/m" } else { "" },
+                    hex_bytes(&raw.payload)
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategies::{arb_oxm, arb_raw_oxm};
+    use proptest::prelude::*;
+
+    fn dec(bytes: &[u8]) -> Result<Oxm, DecodeError> {
+        let mut r = Reader::with_base(bytes, 100);
+        let oxm = Oxm::decode(&mut r)?;
+        assert!(r.is_empty(), "trailing bytes");
+        Ok(oxm)
+    }
+
+    fn enc(oxm: &Oxm) -> Vec<u8> {
+        let mut v = Vec::new();
+        oxm.encode(&mut Writer::new(&mut v)).unwrap();
+        v
+    }
+
+    #[test]
+    fn every_basic_field_has_a_table_entry() {
+        let fields: Vec<u8> = (0..=127)
+            .filter(|f| basic_field_info(*f).is_some())
+            .collect();
+        assert_eq!(fields, (0..40).collect::<Vec<u8>>());
+        let maskable = (0..40)
+            .filter(|f| basic_field_info(*f).is_some_and(|i| i.maskable))
+            .count();
+        assert_eq!(maskable, 16);
+    }
+
+    #[test]
+    fn golden_in_port_and_masked_ipv4() {
+        // OXM_OF_IN_PORT = 6 (spec §7.2.3.8 header 0x80000004).
+        let b = [0x80, 0x00, 0x00, 0x04, 0, 0, 0, 6];
+        assert_eq!(dec(&b), Ok(Oxm::InPort(6)));
+        assert_eq!(enc(&Oxm::InPort(6)), b);
+        // OXM_OF_IPV4_SRC_W 10.0.0.0/255.0.0.0: field 11, hasmask → 0x17, len 8.
+        let b = [0x80, 0x00, 0x17, 0x08, 10, 0, 0, 0, 255, 0, 0, 0];
+        let oxm = Oxm::Ipv4Src(
+            Ipv4Addr::new(10, 0, 0, 0),
+            Some(Ipv4Addr::new(255, 0, 0, 0)),
+        );
+        assert_eq!(dec(&b), Ok(oxm.clone()));
+        assert_eq!(enc(&oxm), b);
+        assert_eq!(oxm.to_string(), "ipv4_src=10.0.0.0/255.0.0.0");
+    }
+
+    #[test]
+    fn pbb_isid_is_three_bytes() {
+        let b = [0x80, 0x00, 0x4a, 0x03, 0xab, 0xcd, 0xef];
+        assert_eq!(dec(&b), Ok(Oxm::PbbIsid(0xabcdef, None)));
+        assert_eq!(enc(&Oxm::PbbIsid(0xabcdef, None)), b);
+        let mut v = Vec::new();
+        let e = Oxm::PbbIsid(0x0100_0000, None).encode(&mut Writer::new(&mut v));
+        assert!(matches!(e, Err(EncodeError::BadValue { .. })));
+    }
+
+    #[test]
+    fn wrong_length_of_known_field_is_bad_length() {
+        // in_port with oxm_length 2.
+        let b = [0x80, 0x00, 0x00, 0x02, 0, 6];
+        assert_eq!(
+            dec(&b),
+            Err(DecodeError::BadLength {
+                what: "in_port",
+                offset: 100,
+                expected: "== 4".into(),
+                found: 2
+            })
+        );
+        // masked eth_dst must carry 12 bytes.
+        let b = [0x80, 0x00, 0x07, 0x06, 1, 2, 3, 4, 5, 6];
+        assert!(matches!(
+            dec(&b),
+            Err(DecodeError::BadLength {
+                what: "eth_dst",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn truncated_payload_reports_offset() {
+        let b = [0x80, 0x00, 0x00, 0x04, 0, 6];
+        assert_eq!(
+            dec(&b),
+            Err(DecodeError::Truncated {
+                what: "oxm payload",
+                offset: 104,
+                needed: 4,
+                available: 2
+            })
+        );
+        assert!(matches!(
+            dec(&[0x80, 0x00]),
+            Err(DecodeError::Truncated { offset: 102, .. })
+        ));
+    }
+
+    #[test]
+    fn mask_on_unmaskable_field_stays_raw() {
+        // in_port with hasmask and 8 bytes.
+        let b = [0x80, 0x00, 0x01, 0x08, 0, 0, 0, 6, 0, 0, 0, 0xff];
+        let oxm = dec(&b).unwrap();
+        assert_eq!(
+            oxm,
+            Oxm::Raw(RawOxm {
+                class: OFPXMC_OPENFLOW_BASIC,
+                field: 0,
+                has_mask: true,
+                payload: vec![0, 0, 0, 6, 0, 0, 0, 0xff]
+            })
+        );
+        assert_eq!(enc(&oxm), b);
+        assert_eq!(oxm.name(), "in_port");
+    }
+
+    #[test]
+    fn nicira_and_experimenter_stay_raw() {
+        // NXM_NX_TUN_IPV4_SRC (class 1, field 31).
+        let b = [0x00, 0x01, 0x3e, 0x04, 1, 2, 3, 4];
+        let oxm = dec(&b).unwrap();
+        assert_eq!(oxm.class(), OFPXMC_NXM_1);
+        assert_eq!(oxm.to_string(), "nxm_1:31=0x01020304");
+        assert_eq!(enc(&oxm), b);
+        // ONF pbb_uca from the Ryu vectors.
+        let b = [
+            0xff, 0xff, 0x00, 0x07, 0x4f, 0x4e, 0x46, 0x00, 0x0a, 0x00, 0x01,
+        ];
+        let oxm = dec(&b).unwrap();
+        assert_eq!(oxm.experimenter(), Some(0x4f4e_4600));
+        assert_eq!(enc(&oxm), b);
+    }
+
+    #[test]
+    fn raw_spelling_of_a_typed_field_is_an_encode_error() {
+        let raw = |has_mask| {
+            Oxm::Raw(RawOxm {
+                class: OFPXMC_OPENFLOW_BASIC,
+                field: 3,
+                has_mask,
+                payload: vec![1],
+            })
+        };
+        let mut v = Vec::new();
+        assert!(matches!(
+            raw(false).encode(&mut Writer::new(&mut v)),
+            Err(EncodeError::BadValue {
+                field: "oxm_field",
+                ..
+            })
+        ));
+        assert!(raw(true).encode(&mut Writer::new(&mut v)).is_err());
+    }
+
+    #[test]
+    fn oversized_raw_payload_is_an_encode_error() {
+        let oxm = Oxm::Raw(RawOxm {
+            class: 0xffff,
+            field: 1,
+            has_mask: false,
+            payload: vec![0; 256],
+        });
+        let mut v = Vec::new();
+        assert!(matches!(
+            oxm.encode(&mut Writer::new(&mut v)),
+            Err(EncodeError::TooLong { .. })
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn encode_decode_round_trip(oxm in arb_oxm()) {
+            let bytes = enc(&oxm);
+            prop_assert_eq!(bytes.len(), oxm.encoded_len());
+            prop_assert_eq!(dec(&bytes), Ok(oxm));
+        }
+
+        #[test]
+        fn raw_bytes_re_encode_identically(oxm in arb_raw_oxm()) {
+            let bytes = enc(&oxm);
+            let back = dec(&bytes).unwrap();
+            prop_assert_eq!(enc(&back), bytes);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut r = Reader::new(&bytes);
+            if let Ok(oxm) = Oxm::decode(&mut r) {
+                let used = bytes.len() - r.remaining();
+                prop_assert_eq!(oxm.encoded_len(), used);
+            }
+        }
+    }
+}

@@ -128,16 +128,61 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// One run of padding bytes written by a [`Writer`] that records padding
+/// (see [`Writer::recording`]); `validate` uses these spans to find non-zero padding in
+/// received bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct PadSpan {
+    /// Position of the first padding byte in the output buffer.
+    pub offset: usize,
+    /// Number of padding bytes.
+    pub len: usize,
+    /// The structure the padding belongs to (C name, e.g. `"ofp_action_output.pad"`).
+    pub what: &'static str,
+}
+
 /// An appending big-endian writer.
 #[derive(Debug)]
 pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
+    pads: Option<Vec<PadSpan>>,
 }
 
 impl<'a> Writer<'a> {
     /// A writer appending to `out`.
     pub fn new(out: &'a mut Vec<u8>) -> Self {
-        Writer { out }
+        Writer { out, pads: None }
+    }
+
+    /// A writer appending to `out` that also records every padding run it writes
+    /// ([`Writer::pad`], [`Writer::zeros`], [`Writer::pad_to`]); read them with
+    /// [`Writer::into_pads`].
+    pub fn recording(out: &'a mut Vec<u8>) -> Self {
+        Writer {
+            out,
+            pads: Some(Vec::new()),
+        }
+    }
+
+    /// The padding runs recorded so far (empty unless built with [`Writer::recording`]).
+    pub fn into_pads(self) -> Vec<PadSpan> {
+        self.pads.unwrap_or_default()
+    }
+
+    /// Append `n` zero bytes of padding belonging to `what`.
+    pub fn pad(&mut self, what: &'static str, n: usize) {
+        if n == 0 {
+            return;
+        }
+        if let Some(pads) = &mut self.pads {
+            pads.push(PadSpan {
+                offset: self.out.len(),
+                len: n,
+                what,
+            });
+        }
+        self.out.resize(self.out.len() + n, 0);
     }
 
     /// Bytes in the underlying buffer (the position of the next byte).
@@ -172,14 +217,19 @@ impl<'a> Writer<'a> {
 
     /// Append `n` zero bytes of padding.
     pub fn zeros(&mut self, n: usize) {
-        self.out.resize(self.out.len() + n, 0);
+        self.pad("padding", n);
     }
 
     /// Pad with zeros until the length since `start` is a multiple of `align`.
     pub fn pad_to(&mut self, start: usize, align: usize) {
-        let len = self.out.len() - start;
+        self.pad_to_named("padding", start, align);
+    }
+
+    /// [`Writer::pad_to`], naming the structure the padding belongs to.
+    pub fn pad_to_named(&mut self, what: &'static str, start: usize, align: usize) {
+        let len = self.out.len().saturating_sub(start);
         let padded = len.div_ceil(align) * align;
-        self.zeros(padded - len);
+        self.pad(what, padded - len);
     }
 
     /// Write the 16-bit length `self.pos() - start` at absolute position `at`.
@@ -189,13 +239,20 @@ impl<'a> Writer<'a> {
         at: usize,
         start: usize,
     ) -> Result<(), EncodeError> {
-        let len = self.out.len() - start;
+        let len = self.out.len().saturating_sub(start);
         let v = u16::try_from(len).map_err(|_| EncodeError::TooLong {
             what,
             len,
             max: u16::MAX as usize,
         })?;
-        self.out[at..at + 2].copy_from_slice(&v.to_be_bytes());
+        let slot = self
+            .out
+            .get_mut(at..at + 2)
+            .ok_or_else(|| EncodeError::BadValue {
+                field: what,
+                reason: format!("length slot at {at} lies outside the {}-byte output", len),
+            })?;
+        slot.copy_from_slice(&v.to_be_bytes());
         Ok(())
     }
 }
@@ -231,5 +288,30 @@ mod tests {
         w.pad_to(0, 8);
         w.patch_len16("x", 2, 0).unwrap();
         assert_eq!(v, [0, 7, 0, 8, 9, 0, 0, 0]);
+    }
+
+    #[test]
+    fn recording_writer_lists_padding_runs() {
+        let mut v = vec![0xaa];
+        let mut w = Writer::recording(&mut v);
+        w.u8(1);
+        w.pad("x.pad", 3);
+        w.pad("empty", 0);
+        w.pad_to_named("y.pad", 1, 8);
+        assert_eq!(
+            w.into_pads(),
+            vec![
+                PadSpan {
+                    offset: 2,
+                    len: 3,
+                    what: "x.pad"
+                },
+                PadSpan {
+                    offset: 5,
+                    len: 4,
+                    what: "y.pad"
+                },
+            ]
+        );
     }
 }
