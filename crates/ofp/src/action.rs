@@ -248,12 +248,12 @@ impl Action {
                 let oxm = crate::Oxm::decode(&mut b)?;
                 let want = (4 + oxm.encoded_len()).div_ceil(8) * 8;
                 if len != want {
-                    return Err(DecodeError::BadLength {
-                        what: "ofp_action_set_field",
-                        offset: start,
-                        expected: format!("== {want}"),
-                        found: len,
-                    });
+                    return Err(DecodeError::bad_length(
+                        "ofp_action_set_field",
+                        start,
+                        format_args!("== {want}"),
+                        len,
+                    ));
                 }
                 Action::SetField(oxm)
             }
@@ -277,39 +277,45 @@ impl Action {
     /// [`EncodeError::BadValue`] is returned (as it is for an [`Action::Unknown`] whose
     /// type has a typed variant, which would not decode back).
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let start = tlv::begin(w, self.action_type());
+        // Fixed-size actions are built on the stack and appended at once.
+        let t = self.action_type();
         match self {
             Action::Output { port, max_len } => {
-                w.u32(*port);
-                w.u16(*max_len);
-                w.pad("ofp_action_output.pad", 6);
+                let [t0, t1] = t.to_be_bytes();
+                let [p0, p1, p2, p3] = port.to_be_bytes();
+                let [m0, m1] = max_len.to_be_bytes();
+                let b = [t0, t1, 0, 16, p0, p1, p2, p3, m0, m1, 0, 0, 0, 0, 0, 0];
+                w.padded(&b, "ofp_action_output.pad", 10..16);
             }
             Action::CopyTtlOut
             | Action::CopyTtlIn
             | Action::DecMplsTtl
             | Action::PopVlan
             | Action::DecNwTtl
-            | Action::PopPbb => w.pad("ofp_action_generic.pad", 4),
+            | Action::PopPbb => w.padded(&short(t, [0; 4]), "ofp_action_generic.pad", 4..8),
             Action::SetMplsTtl(ttl) | Action::SetNwTtl(ttl) => {
-                w.u8(*ttl);
-                w.pad("ofp_action_ttl.pad", 3);
+                w.padded(&short(t, [*ttl, 0, 0, 0]), "ofp_action_ttl.pad", 5..8);
             }
             Action::PushVlan(eth) | Action::PushMpls(eth) | Action::PushPbb(eth) => {
-                w.u16(*eth);
-                w.pad("ofp_action_push.pad", 2);
+                let [e0, e1] = eth.to_be_bytes();
+                w.padded(&short(t, [e0, e1, 0, 0]), "ofp_action_push.pad", 6..8);
             }
             Action::PopMpls(eth) => {
-                w.u16(*eth);
-                w.pad("ofp_action_pop_mpls.pad", 2);
+                let [e0, e1] = eth.to_be_bytes();
+                w.padded(&short(t, [e0, e1, 0, 0]), "ofp_action_pop_mpls.pad", 6..8);
             }
-            Action::SetQueue(id) | Action::Group(id) => w.u32(*id),
+            Action::SetQueue(id) | Action::Group(id) => w.bytes(&short(t, id.to_be_bytes())),
             Action::SetField(oxm) => {
+                let start = tlv::begin(w, t);
                 oxm.encode(w)?;
                 w.pad_to_named("ofp_action_set_field.pad", start, 8);
+                tlv::finish(w, start, "ofp_action_header.len", t)?;
             }
             Action::Experimenter { experimenter, data } => {
+                let start = tlv::begin(w, t);
                 w.u32(*experimenter);
                 w.bytes(data);
+                tlv::finish(w, start, "ofp_action_header.len", t)?;
             }
             Action::Unknown { action_type, data } => {
                 if *action_type == OFPAT_SET_FIELD
@@ -318,16 +324,26 @@ impl Action {
                 {
                     return Err(tlv::typed_type("ofp_action_header.type", *action_type));
                 }
-                w.bytes(data)
+                let start = tlv::begin(w, t);
+                w.bytes(data);
+                tlv::finish(w, start, "ofp_action_header.len", t)?;
             }
         }
-        tlv::finish(w, start, "ofp_action_header.len", self.action_type())
+        Ok(())
     }
+}
+
+/// The 8 bytes of an action of type `action_type` whose body after the type/len header is
+/// `body` (`len` = 8).
+fn short(action_type: u16, body: [u8; 4]) -> [u8; 8] {
+    let [t0, t1] = action_type.to_be_bytes();
+    let [b0, b1, b2, b3] = body;
+    [t0, t1, 0, 8, b0, b1, b2, b3]
 }
 
 /// Decodes a list of actions filling all of `r` (an action list, `actions_len` bytes).
 pub(crate) fn decode_actions(r: &mut Reader<'_>) -> Result<Vec<Action>, DecodeError> {
-    let mut actions = Vec::new();
+    let mut actions = Vec::with_capacity(tlv::count(r.rest()));
     while !r.is_empty() {
         actions.push(Action::decode(r)?);
     }

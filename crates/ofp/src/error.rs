@@ -1,6 +1,8 @@
 //! Codec errors. Every decode error names what was being read, what was expected, what was
 //! found and the byte offset from the start of the message (or stream) being decoded.
 
+use std::fmt;
+
 /// An error decoding OpenFlow bytes. Offsets count from the first byte of the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -60,6 +62,40 @@ impl DecodeError {
             | DecodeError::BadLength { offset, .. }
             | DecodeError::BadValue { offset, .. }
             | DecodeError::BadVersion { offset, .. } => *offset,
+        }
+    }
+
+    /// [`DecodeError::BadLength`], built out of line so decoders' hot paths stay small.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn bad_length(
+        what: &'static str,
+        offset: usize,
+        expected: fmt::Arguments<'_>,
+        found: usize,
+    ) -> Self {
+        DecodeError::BadLength {
+            what,
+            offset,
+            expected: expected.to_string(),
+            found,
+        }
+    }
+
+    /// [`DecodeError::BadValue`], built out of line so decoders' hot paths stay small.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn bad_value(
+        field: &'static str,
+        offset: usize,
+        expected: fmt::Arguments<'_>,
+        found: fmt::Arguments<'_>,
+    ) -> Self {
+        DecodeError::BadValue {
+            field,
+            offset,
+            expected: expected.to_string(),
+            found: found.to_string(),
         }
     }
 

@@ -36,7 +36,7 @@
 use crate::{DecodeError, OfMessage};
 
 /// Size of `ofp_header`, the smallest valid message length.
-pub const OFP_HEADER_LEN: usize = 8;
+pub use crate::header::OFP_HEADER_LEN;
 
 /// The largest message the 16-bit `length` field can describe, and the default limit.
 pub const MAX_MESSAGE_LEN: usize = u16::MAX as usize;
@@ -280,7 +280,10 @@ impl Framer {
 
     /// A framer refusing messages longer than `max_message_len` (8..=65535) and buffering at
     /// most `buffer_capacity` bytes (at least `max_message_len`).
-    pub fn with_limits(max_message_len: usize, buffer_capacity: usize) -> Result<Self, LimitsError> {
+    pub fn with_limits(
+        max_message_len: usize,
+        buffer_capacity: usize,
+    ) -> Result<Self, LimitsError> {
         if max_message_len < OFP_HEADER_LEN {
             return Err(LimitsError::MaxMessageLenTooSmall(max_message_len));
         }

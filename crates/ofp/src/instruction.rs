@@ -172,26 +172,44 @@ impl Instruction {
     /// make the instruction a multiple of 8 bytes long or [`EncodeError::BadValue`] is
     /// returned (as it is for an [`Instruction::Unknown`] with a typed instruction type).
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let start = tlv::begin(w, self.instruction_type());
+        // Fixed-size instructions are built on the stack and appended at once.
+        let t = self.instruction_type();
+        let [t0, t1] = t.to_be_bytes();
         match self {
-            Instruction::GotoTable(t) => {
-                w.u8(*t);
-                w.pad("ofp_instruction_goto_table.pad", 3);
-            }
+            Instruction::GotoTable(table) => w.padded(
+                &[t0, t1, 0, 8, *table, 0, 0, 0],
+                "ofp_instruction_goto_table.pad",
+                5..8,
+            ),
             Instruction::WriteMetadata { metadata, mask } => {
-                w.pad("ofp_instruction_write_metadata.pad", 4);
-                w.u64(*metadata);
-                w.u64(*mask);
+                let [d0, d1, d2, d3, d4, d5, d6, d7] = metadata.to_be_bytes();
+                let [m0, m1, m2, m3, m4, m5, m6, m7] = mask.to_be_bytes();
+                let b = [
+                    t0, t1, 0, 24, 0, 0, 0, 0, d0, d1, d2, d3, d4, d5, d6, d7, m0, m1, m2, m3, m4,
+                    m5, m6, m7,
+                ];
+                w.padded(&b, "ofp_instruction_write_metadata.pad", 4..8);
             }
             Instruction::WriteActions(actions) | Instruction::ApplyActions(actions) => {
-                w.pad("ofp_instruction_actions.pad", 4);
+                let start = w.pos();
+                w.padded(&[t0, t1, 0, 0, 0, 0, 0, 0], "ofp_instruction_actions.pad", 4..8);
                 encode_actions(actions, w)?;
+                tlv::finish(w, start, "ofp_instruction.len", t)?;
             }
-            Instruction::ClearActions => w.pad("ofp_instruction_actions.pad", 4),
-            Instruction::Meter(id) => w.u32(*id),
+            Instruction::ClearActions => w.padded(
+                &[t0, t1, 0, 8, 0, 0, 0, 0],
+                "ofp_instruction_actions.pad",
+                4..8,
+            ),
+            Instruction::Meter(id) => {
+                let [i0, i1, i2, i3] = id.to_be_bytes();
+                w.bytes(&[t0, t1, 0, 8, i0, i1, i2, i3]);
+            }
             Instruction::Experimenter { experimenter, data } => {
+                let start = tlv::begin(w, t);
                 w.u32(*experimenter);
                 w.bytes(data);
+                tlv::finish(w, start, "ofp_instruction.len", t)?;
             }
             Instruction::Unknown {
                 instruction_type,
@@ -202,16 +220,18 @@ impl Instruction {
                 {
                     return Err(tlv::typed_type("ofp_instruction.type", *instruction_type));
                 }
-                w.bytes(data)
+                let start = tlv::begin(w, t);
+                w.bytes(data);
+                tlv::finish(w, start, "ofp_instruction.len", t)?;
             }
         }
-        tlv::finish(w, start, "ofp_instruction.len", self.instruction_type())
+        Ok(())
     }
 }
 
 /// Decodes a list of instructions filling all of `r`.
 pub(crate) fn decode_instructions(r: &mut Reader<'_>) -> Result<Vec<Instruction>, DecodeError> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(tlv::count(r.rest()));
     while !r.is_empty() {
         out.push(Instruction::decode(r)?);
     }

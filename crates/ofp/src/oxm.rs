@@ -309,42 +309,88 @@ macro_rules! basic_fields {
                 }
             }
 
-            /// Decodes the payload of basic field `field` (length already checked).
+            /// `oxm_length`: bytes of payload after the 4-byte header.
+            pub fn payload_len(&self) -> usize {
+                match self {
+                    $(Oxm::$pv(_) => $pt::LEN,)*
+                    $(Oxm::$mv(_, None) => $mt::LEN,)*
+                    $(Oxm::$mv(_, Some(_)) => 2 * $mt::LEN,)*
+                    Oxm::Raw(raw) => raw.payload.len(),
+                }
+            }
+
+            /// Decodes the payload `body` of basic field `field` (`start` is the TLV's
+            /// offset). `None` for a field this crate has no variant for and for a mask on
+            /// a field that allows none; a typed field with the wrong `oxm_length` is an
+            /// error.
+            #[inline]
             fn decode_basic(
                 field: u8,
                 has_mask: bool,
-                r: &mut Reader<'_>,
+                body: &mut Reader<'_>,
+                start: usize,
             ) -> Result<Option<Oxm>, DecodeError> {
+                let len = body.remaining();
                 Ok(Some(match field {
-                    $($pf => Oxm::$pv($pt::read(r)?),)*
+                    $($pf if !has_mask => {
+                        expect_len($pn, start, $pt::LEN, len)?;
+                        Oxm::$pv($pt::read(body)?)
+                    })*
                     $($mf => {
-                        let v = $mt::read(r)?;
-                        let m = if has_mask { Some($mt::read(r)?) } else { None };
+                        let want = if has_mask { 2 * $mt::LEN } else { $mt::LEN };
+                        expect_len($mn, start, want, len)?;
+                        let v = $mt::read(body)?;
+                        let m = if has_mask { Some($mt::read(body)?) } else { None };
                         Oxm::$mv(v, m)
                     })*
                     _ => return Ok(None),
                 }))
             }
 
-            /// Writes the value (and mask) of a typed variant.
-            fn encode_value(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+            /// Writes a typed variant (header, value and mask) with one append for the
+            /// header; `false` (and nothing written) for [`Oxm::Raw`].
+            #[inline]
+            fn encode_typed(&self, w: &mut Writer<'_>) -> Result<bool, EncodeError> {
                 match self {
-                    $(Oxm::$pv(v) => $pt::write(v, w),)*
-                    $(Oxm::$mv(v, m) => {
-                        $mt::write(v, w)?;
-                        match m {
-                            Some(m) => $mt::write(m, w),
-                            None => Ok(()),
-                        }
+                    $(Oxm::$pv(v) => {
+                        w.u32(basic_header($pf, false, $pt::LEN));
+                        $pt::write(v, w)?;
                     })*
-                    Oxm::Raw(raw) => {
-                        w.bytes(&raw.payload);
-                        Ok(())
-                    }
+                    $(Oxm::$mv(v, None) => {
+                        w.u32(basic_header($mf, false, $mt::LEN));
+                        $mt::write(v, w)?;
+                    })*
+                    $(Oxm::$mv(v, Some(m)) => {
+                        w.u32(basic_header($mf, true, 2 * $mt::LEN));
+                        $mt::write(v, w)?;
+                        $mt::write(m, w)?;
+                    })*
+                    Oxm::Raw(_) => return Ok(false),
                 }
+                Ok(true)
             }
         }
     };
+}
+
+/// The 32-bit header of basic field `field`: class `OFPXMC_OPENFLOW_BASIC`, the field
+/// shifted left of `oxm_hasmask`, and `oxm_length` = `len` (at most 32 for basic fields).
+const fn basic_header(field: u8, has_mask: bool, len: usize) -> u32 {
+    (OFPXMC_OPENFLOW_BASIC as u32) << 16
+        | (field as u32) << 9
+        | (has_mask as u32) << 8
+        | (len as u32 & 0xff)
+}
+
+/// Checks a typed basic field's `oxm_length` (`len`) against the size its value (and
+/// mask) need.
+#[inline]
+fn expect_len(name: &'static str, start: usize, want: usize, len: usize) -> Result<(), DecodeError> {
+    if len == want {
+        Ok(())
+    } else {
+        Err(DecodeError::bad_length(name, start, format_args!("== {want}"), len))
+    }
 }
 
 basic_fields! {
@@ -411,17 +457,6 @@ impl Oxm {
         }
     }
 
-    /// `oxm_length`: bytes of payload after the 4-byte header.
-    pub fn payload_len(&self) -> usize {
-        match self {
-            Oxm::Raw(raw) => raw.payload.len(),
-            typed => {
-                let value = basic_field_info(typed.field()).map_or(0, |i| i.value_len);
-                if typed.has_mask() { 2 * value } else { value }
-            }
-        }
-    }
-
     /// Bytes this TLV occupies on the wire (header included).
     pub fn encoded_len(&self) -> usize {
         OXM_HEADER_LEN + self.payload_len()
@@ -471,25 +506,8 @@ impl Oxm {
         let has_mask = fh & 1 == 1;
         let mut body = r.sub("oxm payload", len)?;
         if class == OFPXMC_OPENFLOW_BASIC {
-            if let Some(info) = basic_field_info(field) {
-                if !has_mask || info.maskable {
-                    let want = if has_mask {
-                        2 * info.value_len
-                    } else {
-                        info.value_len
-                    };
-                    if len != want {
-                        return Err(DecodeError::BadLength {
-                            what: info.name,
-                            offset: start,
-                            expected: format!("== {want}"),
-                            found: len,
-                        });
-                    }
-                    if let Some(oxm) = Oxm::decode_basic(field, has_mask, &mut body)? {
-                        return Ok(oxm);
-                    }
-                }
+            if let Some(oxm) = Oxm::decode_basic(field, has_mask, &mut body, start)? {
+                return Ok(oxm);
             }
         }
         Ok(Oxm::Raw(RawOxm {
@@ -506,39 +524,40 @@ impl Oxm {
     /// (without a mask, or with one the field allows) is refused: it would not decode
     /// back as raw (use the typed variant).
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        if let Oxm::Raw(raw) = self {
-            if raw.class == OFPXMC_OPENFLOW_BASIC {
-                if let Some(info) = basic_field_info(raw.field) {
-                    if !raw.has_mask || info.maskable {
-                        return Err(EncodeError::BadValue {
-                            field: "oxm_field",
-                            reason: format!(
-                                "basic field {} ({}) has a typed Oxm variant; a raw TLV \
-                                 would not decode back to Oxm::Raw",
-                                raw.field, info.name
-                            ),
-                        });
-                    }
+        let Oxm::Raw(raw) = self else {
+            return self.encode_typed(w).map(|_| ());
+        };
+        if raw.class == OFPXMC_OPENFLOW_BASIC {
+            if let Some(info) = basic_field_info(raw.field) {
+                if !raw.has_mask || info.maskable {
+                    return Err(EncodeError::BadValue {
+                        field: "oxm_field",
+                        reason: format!(
+                            "basic field {} ({}) has a typed Oxm variant; a raw TLV \
+                             would not decode back to Oxm::Raw",
+                            raw.field, info.name
+                        ),
+                    });
                 }
             }
         }
-        let field = self.field();
-        if field > 0x7f {
+        if raw.field > 0x7f {
             return Err(EncodeError::BadValue {
                 field: "oxm_field",
-                reason: format!("{field} does not fit 7 bits"),
+                reason: format!("{} does not fit 7 bits", raw.field),
             });
         }
-        let len = self.payload_len();
+        let len = raw.payload.len();
         let len8 = u8::try_from(len).map_err(|_| EncodeError::TooLong {
             what: "OXM payload",
             len,
             max: u8::MAX as usize,
         })?;
-        w.u16(self.class());
-        w.u8(field << 1 | u8::from(self.has_mask()));
+        w.u16(raw.class);
+        w.u8(raw.field << 1 | u8::from(raw.has_mask));
         w.u8(len8);
-        self.encode_value(w)
+        w.bytes(&raw.payload);
+        Ok(())
     }
 
     /// The payload as (value, mask) byte strings, when this TLV is masked and its payload

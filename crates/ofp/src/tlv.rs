@@ -18,8 +18,27 @@ pub(crate) struct Tlv<'a> {
     pub body: Reader<'a>,
 }
 
+/// How many well-formed items (header present, `len` >= 8, a multiple of 8 and within
+/// the bytes) follow one another from the start of `b`: the capacity to give the `Vec` a
+/// list is decoded into. Never more than `b.len() / 8`, whatever the length fields say.
+#[inline]
+pub(crate) fn count(b: &[u8]) -> usize {
+    let mut n = 0;
+    let mut rest = b;
+    while let Some([_, _, hi, lo]) = rest.first_chunk::<4>() {
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+        match rest.get(len..) {
+            Some(after) if len >= 8 && len % 8 == 0 => rest = after,
+            _ => break,
+        }
+        n += 1;
+    }
+    n
+}
+
 /// Reads one item's header (`what` names the header struct in errors) and takes its body.
 /// `fixed` gives, for types with one fixed size, the struct name and that size.
+#[inline]
 pub(crate) fn take<'a>(
     r: &mut Reader<'a>,
     what: &'static str,
@@ -31,30 +50,16 @@ pub(crate) fn take<'a>(
     let item_type = r.u16(type_field)?;
     let len = usize::from(r.u16(len_field)?);
     if len < 8 || len % 8 != 0 {
-        return Err(DecodeError::BadLength {
-            what,
-            offset: start,
-            expected: ">= 8 and a multiple of 8".into(),
-            found: len,
-        });
+        return Err(DecodeError::bad_length(what, start, format_args!(">= 8 and a multiple of 8"), len));
     }
     if len - 4 > r.remaining() {
-        return Err(DecodeError::BadLength {
-            what,
-            offset: start,
-            expected: format!("<= {}", r.remaining() + 4),
-            found: len,
-        });
+        let max = r.remaining() + 4;
+        return Err(DecodeError::bad_length(what, start, format_args!("<= {max}"), len));
     }
     let body = r.sub(what, len - 4)?;
     if let Some((name, want)) = fixed(item_type) {
         if len != want {
-            return Err(DecodeError::BadLength {
-                what: name,
-                offset: start,
-                expected: format!("== {want}"),
-                found: len,
-            });
+            return Err(DecodeError::bad_length(name, start, format_args!("== {want}"), len));
         }
     }
     Ok(Tlv {

@@ -5,7 +5,6 @@
 //! integers and back-patches 16-bit length fields.
 
 use crate::error::{DecodeError, EncodeError};
-use byteorder::{BigEndian, ByteOrder};
 
 /// A checked big-endian reader over a byte slice.
 ///
@@ -13,118 +12,148 @@ use byteorder::{BigEndian, ByteOrder};
 /// structures report message offsets.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    base: usize,
+    /// The unread bytes.
+    rest: &'a [u8],
+    /// Absolute offset one past the last byte (`base + buf.len()`), so the offset of the
+    /// next byte is `end - rest.len()`.
+    end: usize,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `buf`, whose first byte is at absolute offset 0.
+    #[inline]
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader {
-            buf,
-            pos: 0,
-            base: 0,
-        }
+        Reader::with_base(buf, 0)
     }
 
     /// A reader over `buf`, whose first byte is at absolute offset `base`.
+    #[inline]
     pub fn with_base(buf: &'a [u8], base: usize) -> Self {
-        Reader { buf, pos: 0, base }
+        Reader {
+            rest: buf,
+            end: base.saturating_add(buf.len()),
+        }
     }
 
     /// Absolute offset of the next byte.
+    #[inline]
     pub fn offset(&self) -> usize {
-        self.base + self.pos
+        self.end - self.rest.len()
     }
 
     /// Bytes left.
+    #[inline]
     pub fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
+        self.rest.len()
     }
 
     /// True when every byte has been read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.remaining() == 0
+        self.rest.is_empty()
     }
 
     /// The unread bytes, without consuming them.
+    #[inline]
     pub fn rest(&self) -> &'a [u8] {
-        &self.buf[self.pos..]
+        self.rest
     }
 
-    fn need(&self, what: &'static str, n: usize) -> Result<(), DecodeError> {
-        if self.remaining() < n {
-            Err(DecodeError::Truncated {
-                what,
-                offset: self.offset(),
-                needed: n,
-                available: self.remaining(),
-            })
-        } else {
-            Ok(())
+    /// The error for a read of `needed` bytes at the cursor when fewer are left (kept out
+    /// of line so the read paths stay small).
+    #[cold]
+    #[inline(never)]
+    fn truncated(&self, what: &'static str, needed: usize) -> DecodeError {
+        DecodeError::Truncated {
+            what,
+            offset: self.offset(),
+            needed,
+            available: self.remaining(),
         }
     }
 
     /// Take `n` bytes.
+    #[inline]
     pub fn bytes(&mut self, what: &'static str, n: usize) -> Result<&'a [u8], DecodeError> {
-        self.need(what, n)?;
-        let s = &self.buf[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
+        match self.rest.split_at_checked(n) {
+            Some((s, rest)) => {
+                self.rest = rest;
+                Ok(s)
+            }
+            None => Err(self.truncated(what, n)),
+        }
     }
 
     /// Take `n` bytes as a sub-reader that keeps absolute offsets.
+    #[inline]
     pub fn sub(&mut self, what: &'static str, n: usize) -> Result<Reader<'a>, DecodeError> {
         let base = self.offset();
         let s = self.bytes(what, n)?;
-        Ok(Reader::with_base(s, base))
+        Ok(Reader {
+            rest: s,
+            end: base + n,
+        })
     }
 
     /// Take a fixed-size array.
+    #[inline]
     pub fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
-        let s = self.bytes(what, N)?;
-        let mut a = [0u8; N];
-        a.copy_from_slice(s);
-        Ok(a)
+        match self.rest.split_first_chunk::<N>() {
+            Some((a, rest)) => {
+                self.rest = rest;
+                Ok(*a)
+            }
+            None => Err(self.truncated(what, N)),
+        }
     }
 
     /// Skip `n` bytes of padding (their contents are not checked here; see `validate`).
+    #[inline]
     pub fn skip(&mut self, what: &'static str, n: usize) -> Result<(), DecodeError> {
         self.bytes(what, n).map(|_| ())
     }
 
     /// Take every remaining byte.
+    #[inline]
     pub fn take_rest(&mut self) -> &'a [u8] {
-        let s = &self.buf[self.pos..];
-        self.pos = self.buf.len();
-        s
+        std::mem::take(&mut self.rest)
     }
 
     /// Read a `u8`.
+    #[inline]
     pub fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
-        Ok(self.bytes(what, 1)?[0])
+        self.array::<1>(what).map(|[b]| b)
     }
 
     /// Read a big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
-        Ok(BigEndian::read_u16(self.bytes(what, 2)?))
+        self.array(what).map(u16::from_be_bytes)
     }
 
     /// Read a big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self, what: &'static str) -> Result<u32, DecodeError> {
-        Ok(BigEndian::read_u32(self.bytes(what, 4)?))
+        self.array(what).map(u32::from_be_bytes)
     }
 
     /// Read a big-endian `u64`.
+    #[inline]
     pub fn u64(&mut self, what: &'static str) -> Result<u64, DecodeError> {
-        Ok(BigEndian::read_u64(self.bytes(what, 8)?))
+        self.array(what).map(u64::from_be_bytes)
     }
 
     /// Peek a big-endian `u16` at `ahead` bytes from the cursor, without consuming.
+    #[inline]
     pub fn peek_u16(&self, what: &'static str, ahead: usize) -> Result<u16, DecodeError> {
-        self.need(what, ahead + 2)?;
-        Ok(BigEndian::read_u16(&self.buf[self.pos + ahead..]))
+        match self
+            .rest
+            .get(ahead..)
+            .and_then(<[u8]>::first_chunk::<2>)
+        {
+            Some(b) => Ok(u16::from_be_bytes(*b)),
+            None => Err(self.truncated(what, ahead.saturating_add(2))),
+        }
     }
 }
 
@@ -149,15 +178,19 @@ pub struct Writer<'a> {
     pads: Option<Vec<PadSpan>>,
 }
 
+/// Zero bytes for short padding runs (every padding run in OpenFlow 1.3 is shorter).
+const ZEROS: [u8; 16] = [0; 16];
+
 impl<'a> Writer<'a> {
     /// A writer appending to `out`.
+    #[inline]
     pub fn new(out: &'a mut Vec<u8>) -> Self {
         Writer { out, pads: None }
     }
 
     /// A writer appending to `out` that also records every padding run it writes
-    /// ([`Writer::pad`], [`Writer::zeros`], [`Writer::pad_to`]); read them with
-    /// [`Writer::into_pads`].
+    /// ([`Writer::pad`], [`Writer::zeros`], [`Writer::pad_to`], [`Writer::padded`]); read
+    /// them with [`Writer::into_pads`].
     pub fn recording(out: &'a mut Vec<u8>) -> Self {
         Writer {
             out,
@@ -170,62 +203,93 @@ impl<'a> Writer<'a> {
         self.pads.unwrap_or_default()
     }
 
-    /// Append `n` zero bytes of padding belonging to `what`.
-    pub fn pad(&mut self, what: &'static str, n: usize) {
-        if n == 0 {
-            return;
-        }
+    /// Reserve room for at least `additional` more bytes (a capacity hint; it changes no
+    /// output).
+    #[inline]
+    pub fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
+    }
+
+    /// Records a padding run of `len` bytes at `offset` when this writer records.
+    #[inline]
+    fn record(&mut self, what: &'static str, offset: usize, len: usize) {
         if let Some(pads) = &mut self.pads {
-            pads.push(PadSpan {
-                offset: self.out.len(),
-                len: n,
-                what,
-            });
+            if len > 0 {
+                pads.push(PadSpan { offset, len, what });
+            }
         }
-        self.out.resize(self.out.len() + n, 0);
+    }
+
+    /// Append `n` zero bytes of padding belonging to `what`.
+    #[inline]
+    pub fn pad(&mut self, what: &'static str, n: usize) {
+        self.record(what, self.out.len(), n);
+        match ZEROS.get(..n) {
+            Some(zeros) => self.out.extend_from_slice(zeros),
+            None => self.out.resize(self.out.len() + n, 0),
+        }
+    }
+
+    /// Append a whole structure at once: `b` holds its bytes, and `b[pad]` (which must be
+    /// zeros) is its padding, recorded as `what` like [`Writer::pad`] does. One append
+    /// instead of one per field, for fixed-size structures built on the stack.
+    #[inline]
+    pub fn padded(&mut self, b: &[u8], what: &'static str, pad: std::ops::Range<usize>) {
+        let at = self.out.len();
+        self.record(what, at + pad.start, pad.len());
+        self.out.extend_from_slice(b);
     }
 
     /// Bytes in the underlying buffer (the position of the next byte).
+    #[inline]
     pub fn pos(&self) -> usize {
         self.out.len()
     }
 
     /// Append a `u8`.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.out.push(v);
     }
 
     /// Append a big-endian `u16`.
+    #[inline]
     pub fn u16(&mut self, v: u16) {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Append a big-endian `u32`.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Append a big-endian `u64`.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.out.extend_from_slice(&v.to_be_bytes());
     }
 
     /// Append bytes.
+    #[inline]
     pub fn bytes(&mut self, b: &[u8]) {
         self.out.extend_from_slice(b);
     }
 
     /// Append `n` zero bytes of padding.
+    #[inline]
     pub fn zeros(&mut self, n: usize) {
         self.pad("padding", n);
     }
 
     /// Pad with zeros until the length since `start` is a multiple of `align`.
+    #[inline]
     pub fn pad_to(&mut self, start: usize, align: usize) {
         self.pad_to_named("padding", start, align);
     }
 
     /// [`Writer::pad_to`], naming the structure the padding belongs to.
+    #[inline]
     pub fn pad_to_named(&mut self, what: &'static str, start: usize, align: usize) {
         let len = self.out.len().saturating_sub(start);
         let padded = len.div_ceil(align) * align;
@@ -233,6 +297,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Write the 16-bit length `self.pos() - start` at absolute position `at`.
+    #[inline]
     pub fn patch_len16(
         &mut self,
         what: &'static str,
@@ -240,20 +305,24 @@ impl<'a> Writer<'a> {
         start: usize,
     ) -> Result<(), EncodeError> {
         let len = self.out.len().saturating_sub(start);
-        let v = u16::try_from(len).map_err(|_| EncodeError::TooLong {
-            what,
-            len,
-            max: u16::MAX as usize,
-        })?;
-        let slot = self
-            .out
-            .get_mut(at..at + 2)
-            .ok_or_else(|| EncodeError::BadValue {
+        match (
+            u16::try_from(len),
+            self.out.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>),
+        ) {
+            (Ok(v), Some(slot)) => {
+                *slot = v.to_be_bytes();
+                Ok(())
+            }
+            (Err(_), _) => Err(EncodeError::TooLong {
+                what,
+                len,
+                max: u16::MAX as usize,
+            }),
+            (Ok(_), None) => Err(EncodeError::BadValue {
                 field: what,
-                reason: format!("length slot at {at} lies outside the {}-byte output", len),
-            })?;
-        slot.copy_from_slice(&v.to_be_bytes());
-        Ok(())
+                reason: format!("length slot at {at} lies outside the {len}-byte output"),
+            }),
+        }
     }
 }
 

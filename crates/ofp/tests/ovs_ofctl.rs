@@ -41,7 +41,9 @@ use flowfall_ofp::queue::{
 };
 use flowfall_ofp::role::{ControllerRole, RoleMessage};
 use flowfall_ofp::switch_config::SwitchConfig;
-use flowfall_ofp::table_features::{ActionId, InstructionId, OxmId, TableFeatureProp, TableFeatures};
+use flowfall_ofp::table_features::{
+    ActionId, InstructionId, OxmId, TableFeatureProp, TableFeatures,
+};
 use flowfall_ofp::table_mod::TableMod;
 use flowfall_ofp::{Action, FlowMod, FlowModCommand, Instruction, MacAddr, Match, OfMessage, Oxm};
 use std::net::Ipv4Addr;
@@ -156,10 +158,7 @@ fn table_features() -> TableFeatures {
         config: 0,
         max_entries: 1_000_000,
         properties: vec![
-            TableFeatureProp::Instructions(vec![
-                InstructionId::new(1),
-                InstructionId::new(4),
-            ]),
+            TableFeatureProp::Instructions(vec![InstructionId::new(1), InstructionId::new(4)]),
             TableFeatureProp::InstructionsMiss(vec![InstructionId::new(1)]),
             TableFeatureProp::NextTables(vec![1, 2]),
             TableFeatureProp::NextTablesMiss(vec![1]),
@@ -210,17 +209,34 @@ fn cases() -> Vec<Case> {
     use MultipartReplyBody as Rep;
     use MultipartRequestBody as Req;
     vec![
-        case(1, Hello::with_versions(&[4]), &["OFPT_HELLO", "version bitmap: 0x04"]),
+        case(
+            1,
+            Hello::with_versions(&[4]),
+            &["OFPT_HELLO", "version bitmap: 0x04"],
+        ),
         case(
             2,
             ErrorMsg {
                 code: ErrorCode::FlowModFailed(FlowModFailedCode::TableFull),
                 data: vec![4, 20, 0, 8, 0, 0, 0, 9], // the failed request: a BARRIER_REQUEST
             },
-            &["OFPT_ERROR", "OFPFMFC_TABLE_FULL", "OFPT_BARRIER_REQUEST", "xid=0x9"],
+            &[
+                "OFPT_ERROR",
+                "OFPFMFC_TABLE_FULL",
+                "OFPT_BARRIER_REQUEST",
+                "xid=0x9",
+            ],
         ),
-        case(3, Message::EchoRequest(b"ping".to_vec()), &["OFPT_ECHO_REQUEST", "4 bytes of payload"]),
-        case(4, Message::EchoReply(b"ping".to_vec()), &["OFPT_ECHO_REPLY", "4 bytes of payload"]),
+        case(
+            3,
+            Message::EchoRequest(b"ping".to_vec()),
+            &["OFPT_ECHO_REQUEST", "4 bytes of payload"],
+        ),
+        case(
+            4,
+            Message::EchoReply(b"ping".to_vec()),
+            &["OFPT_ECHO_REPLY", "4 bytes of payload"],
+        ),
         case(
             5,
             ExperimenterMsg {
@@ -241,7 +257,12 @@ fn cases() -> Vec<Case> {
                 capabilities: 0x4f,
                 reserved: 0,
             },
-            &["OFPT_FEATURES_REPLY", "dpid:0000020000000001", "n_tables:254", "n_buffers:256"],
+            &[
+                "OFPT_FEATURES_REPLY",
+                "dpid:0000020000000001",
+                "n_tables:254",
+                "n_buffers:256",
+            ],
         ),
         case(8, Message::GetConfigRequest, &["OFPT_GET_CONFIG_REQUEST"]),
         case(
@@ -271,7 +292,15 @@ fn cases() -> Vec<Case> {
                 match_: Match::new().with(Oxm::InPort(5)),
                 data: vec![0xff; 60],
             },
-            &["OFPT_PACKET_IN", "total_len=60", "in_port=5", "table_id=1", "cookie=0x1234", "(via no_match)", "data_len=60"],
+            &[
+                "OFPT_PACKET_IN",
+                "total_len=60",
+                "in_port=5",
+                "table_id=1",
+                "cookie=0x1234",
+                "(via no_match)",
+                "data_len=60",
+            ],
         ),
         case(
             12,
@@ -288,7 +317,16 @@ fn cases() -> Vec<Case> {
                 byte_count: 3456,
                 match_: tcp_match(),
             },
-            &["OFPT_FLOW_REMOVED", "priority=4321", "reason=idle", "table_id=4", "cookie:0x55", "pkts12", "bytes3456", "tp_dst=443"],
+            &[
+                "OFPT_FLOW_REMOVED",
+                "priority=4321",
+                "reason=idle",
+                "table_id=4",
+                "cookie:0x55",
+                "pkts12",
+                "bytes3456",
+                "tp_dst=443",
+            ],
         ),
         case(
             13,
@@ -296,7 +334,13 @@ fn cases() -> Vec<Case> {
                 reason: PortReason::Add,
                 desc: port(7),
             },
-            &["OFPT_PORT_STATUS", "ADD", "7(ffeth7)", "addr:02:00:00:00:00:07", "10GB-FD"],
+            &[
+                "OFPT_PORT_STATUS",
+                "ADD",
+                "7(ffeth7)",
+                "addr:02:00:00:00:00:07",
+                "10GB-FD",
+            ],
         ),
         case(
             14,
@@ -306,7 +350,12 @@ fn cases() -> Vec<Case> {
                 actions: vec![Action::output(2)],
                 data: vec![0; 64],
             },
-            &["OFPT_PACKET_OUT", "in_port=CONTROLLER", "actions=output:2", "data_len=64"],
+            &[
+                "OFPT_PACKET_OUT",
+                "in_port=CONTROLLER",
+                "actions=output:2",
+                "data_len=64",
+            ],
         ),
         case(
             15,
@@ -322,8 +371,7 @@ fn cases() -> Vec<Case> {
                 out_port: OFPP_ANY,
                 out_group: OFPG_ANY,
                 flags: flow_mod_flags::SEND_FLOW_REM,
-                match_: tcp_match()
-                    .with(Oxm::Metadata(0x10, Some(0xff))),
+                match_: tcp_match().with(Oxm::Metadata(0x10, Some(0xff))),
                 instructions: vec![
                     Instruction::Meter(3),
                     Instruction::ApplyActions(vec![
@@ -342,11 +390,27 @@ fn cases() -> Vec<Case> {
                 ],
             },
             &[
-                "OFPT_FLOW_MOD", "ADD", "table:1", "priority=1234", "cookie:0x77", "hard:300",
-                "send_flow_rem", "in_port=3", "dl_vlan=10", "nw_dst=10.1.0.0/16", "tp_dst=443",
-                "metadata=0x10/0xff", "meter:3", "set_field:46->ip_dscp", "push_vlan:0x8100",
-                "set_field:4116->vlan_vid", "set_queue:2", "dec_ttl", "group:9",
-                "write_metadata:0x20/0xff", "goto_table:2",
+                "OFPT_FLOW_MOD",
+                "ADD",
+                "table:1",
+                "priority=1234",
+                "cookie:0x77",
+                "hard:300",
+                "send_flow_rem",
+                "in_port=3",
+                "dl_vlan=10",
+                "nw_dst=10.1.0.0/16",
+                "tp_dst=443",
+                "metadata=0x10/0xff",
+                "meter:3",
+                "set_field:46->ip_dscp",
+                "push_vlan:0x8100",
+                "set_field:4116->vlan_vid",
+                "set_queue:2",
+                "dec_ttl",
+                "group:9",
+                "write_metadata:0x20/0xff",
+                "goto_table:2",
             ],
         ),
         case(
@@ -357,7 +421,16 @@ fn cases() -> Vec<Case> {
                 group_id: 9,
                 buckets: vec![bucket(5), bucket(6)],
             },
-            &["OFPT_GROUP_MOD", "ADD", "group_id=9", "type=select", "weight:50", "set_field:12->ip_dscp", "output:5", "output:6"],
+            &[
+                "OFPT_GROUP_MOD",
+                "ADD",
+                "group_id=9",
+                "type=select",
+                "weight:50",
+                "set_field:12->ip_dscp",
+                "output:5",
+                "output:6",
+            ],
         ),
         case(
             17,
@@ -368,7 +441,12 @@ fn cases() -> Vec<Case> {
                 mask: 1,
                 advertise: 0,
             },
-            &["OFPT_PORT_MOD", "port: 7", "addr:02:00:00:00:00:07", "PORT_DOWN"],
+            &[
+                "OFPT_PORT_MOD",
+                "port: 7",
+                "addr:02:00:00:00:00:07",
+                "PORT_DOWN",
+            ],
         ),
         case(
             18,
@@ -379,10 +457,22 @@ fn cases() -> Vec<Case> {
             &["OFPT_TABLE_MOD", "table_id=3"],
         ),
         request(19, Req::Desc, &["OFPST_DESC request"]),
-        request(20, Req::Flow(flow_stats_request()), &["OFPST_FLOW request", "in_port=3"]),
-        request(21, Req::Aggregate(flow_stats_request()), &["OFPST_AGGREGATE request", "in_port=3"]),
+        request(
+            20,
+            Req::Flow(flow_stats_request()),
+            &["OFPST_FLOW request", "in_port=3"],
+        ),
+        request(
+            21,
+            Req::Aggregate(flow_stats_request()),
+            &["OFPST_AGGREGATE request", "in_port=3"],
+        ),
         request(22, Req::Table, &["OFPST_TABLE request"]),
-        request(23, Req::PortStats(PortStatsRequest { port_no: 7 }), &["OFPST_PORT request", "port_no=7"]),
+        request(
+            23,
+            Req::PortStats(PortStatsRequest { port_no: 7 }),
+            &["OFPST_PORT request", "port_no=7"],
+        ),
         request(
             24,
             Req::Queue(QueueStatsRequest {
@@ -391,17 +481,39 @@ fn cases() -> Vec<Case> {
             }),
             &["OFPST_QUEUE request", "port=7", "queue=2"],
         ),
-        request(25, Req::Group(GroupStatsRequest { group_id: 9 }), &["OFPST_GROUP request", "group_id=9"]),
+        request(
+            25,
+            Req::Group(GroupStatsRequest { group_id: 9 }),
+            &["OFPST_GROUP request", "group_id=9"],
+        ),
         request(26, Req::GroupDesc, &["OFPST_GROUP_DESC request"]),
         request(27, Req::GroupFeatures, &["OFPST_GROUP_FEATURES request"]),
-        request(28, Req::Meter(MeterMultipartRequest { meter_id: 3 }), &["OFPST_METER request", "meter=3"]),
+        request(
+            28,
+            Req::Meter(MeterMultipartRequest { meter_id: 3 }),
+            &["OFPST_METER request", "meter=3"],
+        ),
         request(
             29,
             Req::MeterConfig(MeterMultipartRequest { meter_id: 3 }),
             &["OFPST_METER_CONFIG request", "meter=3"],
         ),
         request(30, Req::MeterFeatures, &["OFPST_METER_FEATURES request"]),
-        request(31, Req::TableFeatures(vec![table_features()]), &["OFPST_TABLE_FEATURES request", "table 0 (\"classifier\")", "max_entries=1000000", "next tables: 1-2", "instructions: apply_actions goto_table", "actions: output set_field", "supported on Set-Field: ip_dscp", "exact match or wildcard: eth_dst", "must exact match: in_port"]),
+        request(
+            31,
+            Req::TableFeatures(vec![table_features()]),
+            &[
+                "OFPST_TABLE_FEATURES request",
+                "table 0 (\"classifier\")",
+                "max_entries=1000000",
+                "next tables: 1-2",
+                "instructions: apply_actions goto_table",
+                "actions: output set_field",
+                "supported on Set-Field: ip_dscp",
+                "exact match or wildcard: eth_dst",
+                "must exact match: in_port",
+            ],
+        ),
         request(32, Req::PortDesc, &["OFPST_PORT_DESC request"]),
         request(
             33,
@@ -421,9 +533,26 @@ fn cases() -> Vec<Case> {
                 serial_num: name("S-42"),
                 dp_desc: name("ff-switch-1"),
             })),
-            &["OFPST_DESC reply", "Manufacturer: FlowFall-rs", "Serial Num: S-42", "DP Description: ff-switch-1"],
+            &[
+                "OFPST_DESC reply",
+                "Manufacturer: FlowFall-rs",
+                "Serial Num: S-42",
+                "DP Description: ff-switch-1",
+            ],
         ),
-        reply(35, Rep::Flow(vec![flow_stats()]), &["OFPST_FLOW reply", "priority=2345", "n_packets=77", "n_bytes=7700", "table=2", "tp_dst=443", "goto_table:3"]),
+        reply(
+            35,
+            Rep::Flow(vec![flow_stats()]),
+            &[
+                "OFPST_FLOW reply",
+                "priority=2345",
+                "n_packets=77",
+                "n_bytes=7700",
+                "table=2",
+                "tp_dst=443",
+                "goto_table:3",
+            ],
+        ),
         reply(
             36,
             Rep::Aggregate(AggregateStats {
@@ -431,7 +560,12 @@ fn cases() -> Vec<Case> {
                 byte_count: 64000,
                 flow_count: 17,
             }),
-            &["OFPST_AGGREGATE reply", "packet_count=1000", "byte_count=64000", "flow_count=17"],
+            &[
+                "OFPST_AGGREGATE reply",
+                "packet_count=1000",
+                "byte_count=64000",
+                "flow_count=17",
+            ],
         ),
         reply(
             37,
@@ -441,7 +575,12 @@ fn cases() -> Vec<Case> {
                 lookup_count: 2000,
                 matched_count: 1500,
             }]),
-            &["OFPST_TABLE reply", "active=11", "lookup=2000", "matched=1500"],
+            &[
+                "OFPST_TABLE reply",
+                "active=11",
+                "lookup=2000",
+                "matched=1500",
+            ],
         ),
         reply(
             38,
@@ -462,7 +601,14 @@ fn cases() -> Vec<Case> {
                 duration_sec: 5,
                 duration_nsec: 0,
             }]),
-            &["OFPST_PORT reply", "port  7", "rx pkts=101", "bytes=303", "tx pkts=202", "bytes=404"],
+            &[
+                "OFPST_PORT reply",
+                "port  7",
+                "rx pkts=101",
+                "bytes=303",
+                "tx pkts=202",
+                "bytes=404",
+            ],
         ),
         reply(
             39,
@@ -475,7 +621,13 @@ fn cases() -> Vec<Case> {
                 duration_sec: 9,
                 duration_nsec: 0,
             }]),
-            &["OFPST_QUEUE reply", "port 7 queue 2", "bytes=5000", "pkts=50", "errors=1"],
+            &[
+                "OFPST_QUEUE reply",
+                "port 7 queue 2",
+                "bytes=5000",
+                "pkts=50",
+                "errors=1",
+            ],
         ),
         reply(
             40,
@@ -497,7 +649,15 @@ fn cases() -> Vec<Case> {
                     },
                 ],
             }]),
-            &["OFPST_GROUP reply", "group_id=9", "ref_count=2", "packet_count=31", "byte_count=3100", "bucket0:packet_count=20", "bucket1:packet_count=11"],
+            &[
+                "OFPST_GROUP reply",
+                "group_id=9",
+                "ref_count=2",
+                "packet_count=31",
+                "byte_count=3100",
+                "bucket0:packet_count=20",
+                "bucket1:packet_count=11",
+            ],
         ),
         reply(
             41,
@@ -506,7 +666,12 @@ fn cases() -> Vec<Case> {
                 group_id: 9,
                 buckets: vec![bucket(5)],
             }]),
-            &["OFPST_GROUP_DESC reply", "group_id=9", "type=select", "output:5"],
+            &[
+                "OFPST_GROUP_DESC reply",
+                "group_id=9",
+                "type=select",
+                "output:5",
+            ],
         ),
         reply(
             42,
@@ -516,7 +681,13 @@ fn cases() -> Vec<Case> {
                 max_groups: [100, 200, 300, 400],
                 actions: [1, 1, 1, 1],
             }),
-            &["OFPST_GROUP_FEATURES reply", "max_groups=0x64", "max_groups=0xc8", "Capabilities:  0x3", "Types:  0xf"],
+            &[
+                "OFPST_GROUP_FEATURES reply",
+                "max_groups=0x64",
+                "max_groups=0xc8",
+                "Capabilities:  0x3",
+                "Types:  0xf",
+            ],
         ),
         reply(
             43,
@@ -532,7 +703,15 @@ fn cases() -> Vec<Case> {
                     byte_band_count: 1200,
                 }],
             }]),
-            &["OFPST_METER reply", "meter:3", "flow_count:4", "packet_in_count:500", "byte_in_count:50000", "packet_count:12", "byte_count:1200"],
+            &[
+                "OFPST_METER reply",
+                "meter:3",
+                "flow_count:4",
+                "packet_in_count:500",
+                "byte_in_count:50000",
+                "packet_count:12",
+                "byte_count:1200",
+            ],
         ),
         reply(
             44,
@@ -541,7 +720,15 @@ fn cases() -> Vec<Case> {
                 meter_id: 3,
                 bands: vec![drop_band()],
             }]),
-            &["OFPST_METER_CONFIG reply", "meter=3", "kbps", "burst", "type=drop", "rate=1000", "burst_size=100"],
+            &[
+                "OFPST_METER_CONFIG reply",
+                "meter=3",
+                "kbps",
+                "burst",
+                "type=drop",
+                "rate=1000",
+                "burst_size=100",
+            ],
         ),
         reply(
             45,
@@ -552,10 +739,33 @@ fn cases() -> Vec<Case> {
                 max_bands: 2,
                 max_color: 0,
             }),
-            &["OFPST_METER_FEATURES reply", "max_meter:64", "max_bands:2", "drop"],
+            &[
+                "OFPST_METER_FEATURES reply",
+                "max_meter:64",
+                "max_bands:2",
+                "drop",
+            ],
         ),
-        reply(46, Rep::TableFeatures(vec![table_features()]), &["OFPST_TABLE_FEATURES reply", "table 0 (\"classifier\")", "max_entries=1000000", "next tables: 1-2", "exact match or wildcard: eth_dst"]),
-        reply(47, Rep::PortDesc(vec![port(7)]), &["OFPST_PORT_DESC reply", "7(ffeth7)", "addr:02:00:00:00:00:07"]),
+        reply(
+            46,
+            Rep::TableFeatures(vec![table_features()]),
+            &[
+                "OFPST_TABLE_FEATURES reply",
+                "table 0 (\"classifier\")",
+                "max_entries=1000000",
+                "next tables: 1-2",
+                "exact match or wildcard: eth_dst",
+            ],
+        ),
+        reply(
+            47,
+            Rep::PortDesc(vec![port(7)]),
+            &[
+                "OFPST_PORT_DESC reply",
+                "7(ffeth7)",
+                "addr:02:00:00:00:00:07",
+            ],
+        ),
         reply(
             48,
             Rep::Experimenter(MultipartExperimenter {
@@ -567,7 +777,11 @@ fn cases() -> Vec<Case> {
         ),
         case(49, Message::BarrierRequest, &["OFPT_BARRIER_REQUEST"]),
         case(50, Message::BarrierReply, &["OFPT_BARRIER_REPLY"]),
-        case(51, QueueGetConfigRequest { port: 7 }, &["OFPT_QUEUE_GET_CONFIG_REQUEST", "port=7"]),
+        case(
+            51,
+            QueueGetConfigRequest { port: 7 },
+            &["OFPT_QUEUE_GET_CONFIG_REQUEST", "port=7"],
+        ),
         case(
             52,
             QueueGetConfigReply {
@@ -578,7 +792,13 @@ fn cases() -> Vec<Case> {
                     properties: vec![QueueProp::MinRate(100), QueueProp::MaxRate(500)],
                 }],
             },
-            &["OFPT_QUEUE_GET_CONFIG_REPLY", "port=7", "queue 2", "min_rate:10.0%", "max_rate:50.0%"],
+            &[
+                "OFPT_QUEUE_GET_CONFIG_REPLY",
+                "port=7",
+                "queue 2",
+                "min_rate:10.0%",
+                "max_rate:50.0%",
+            ],
         ),
         case(
             53,
@@ -600,12 +820,24 @@ fn cases() -> Vec<Case> {
         case(
             56,
             Message::GetAsyncReply(async_config()),
-            &["OFPT_GET_ASYNC_REPLY", "PACKET_IN:", "no_match", "FLOW_REMOVED:", "idle"],
+            &[
+                "OFPT_GET_ASYNC_REPLY",
+                "PACKET_IN:",
+                "no_match",
+                "FLOW_REMOVED:",
+                "idle",
+            ],
         ),
         case(
             57,
             Message::SetAsync(async_config()),
-            &["OFPT_SET_ASYNC", "PACKET_IN:", "no_match", "PORT_STATUS:", "add"],
+            &[
+                "OFPT_SET_ASYNC",
+                "PACKET_IN:",
+                "no_match",
+                "PORT_STATUS:",
+                "add",
+            ],
         ),
         case(
             58,
@@ -615,7 +847,15 @@ fn cases() -> Vec<Case> {
                 meter_id: 3,
                 bands: vec![drop_band()],
             },
-            &["OFPT_METER_MOD", "ADD meter=3", "kbps", "burst", "type=drop", "rate=1000", "burst_size=100"],
+            &[
+                "OFPT_METER_MOD",
+                "ADD meter=3",
+                "kbps",
+                "burst",
+                "type=drop",
+                "rate=1000",
+                "burst_size=100",
+            ],
         ),
     ]
 }
@@ -663,7 +903,11 @@ fn ovs_ofctl_decodes_every_message_type_we_encode() {
     let mut types: Vec<u8> = cases.iter().map(|c| c.msg.msg.msg_type()).collect();
     types.sort_unstable();
     types.dedup();
-    assert_eq!(types, (0..=29).collect::<Vec<u8>>(), "one case per message type");
+    assert_eq!(
+        types,
+        (0..=29).collect::<Vec<u8>>(),
+        "one case per message type"
+    );
     let mut failures = Vec::new();
     for c in &cases {
         let bytes = c.msg.to_vec().expect("test message encodes");
@@ -722,9 +966,21 @@ fn every_multipart_kind_is_covered() {
         }
     }
     let all = [
-        "desc", "flow", "aggregate", "table", "port_stats", "queue", "group", "group_desc",
-        "group_features", "meter", "meter_config", "meter_features", "table_features",
-        "port_desc", "experimenter",
+        "desc",
+        "flow",
+        "aggregate",
+        "table",
+        "port_stats",
+        "queue",
+        "group",
+        "group_desc",
+        "group_features",
+        "meter",
+        "meter_config",
+        "meter_features",
+        "table_features",
+        "port_desc",
+        "experimenter",
     ];
     assert_eq!(req, all);
     assert_eq!(rep, all);

@@ -22,9 +22,7 @@ use flowfall_ofp::message::Message;
 use flowfall_ofp::multipart::{MultipartReplyBody, MultipartRequestBody};
 use flowfall_ofp::oxm::{OFPXMC_EXPERIMENTER, OFPXMC_NXM_1, OFPXMC_OPENFLOW_BASIC};
 use flowfall_ofp::table_features::{OxmId, TableFeatureProp, TableFeatures};
-use flowfall_ofp::{
-    Action, DecodeError, Instruction, MacAddr, Match, OfMessage, Oxm, RawOxm,
-};
+use flowfall_ofp::{Action, DecodeError, Instruction, MacAddr, Match, OfMessage, Oxm, RawOxm};
 use serde_json::Value;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -45,7 +43,10 @@ fn vectors_dir() -> Option<PathBuf> {
             manifest.join("../../shared/testdata/ryu-of13"),
         ],
     };
-    let found = candidates.iter().find(|d| d.join("packet").is_dir()).cloned();
+    let found = candidates
+        .iter()
+        .find(|d| d.join("packet").is_dir())
+        .cloned();
     if found.is_none() {
         let msg = format!(
             "Ryu OF1.3 vectors not found (looked in {candidates:?}); set FLOWFALL_RYU_VECTORS"
@@ -241,7 +242,10 @@ fn ryu_oxm(tlv: &Value) -> Oxm {
     let ip6 = |v: &Value| ipv6(v, w);
     let basic = BASIC_FIELDS.iter().position(|n| *n == name);
     let unmasked = |o: Oxm| {
-        assert!(mask.is_none(), "{w}: Ryu gives a mask for an unmaskable field");
+        assert!(
+            mask.is_none(),
+            "{w}: Ryu gives a mask for an unmaskable field"
+        );
         o
     };
     match basic {
@@ -342,7 +346,11 @@ fn check_match(ctx: &str, ours: &Match, ryu: &Value) {
     let (cls, m) = class(ryu);
     assert_eq!(cls, "OFPMatch", "{ctx}");
     assert_eq!(uint(m, "type"), 1, "{ctx}: OFPMT_OXM");
-    assert_eq!(ours.wire_len() as u64, uint(m, "length"), "{ctx}: match length");
+    assert_eq!(
+        ours.wire_len() as u64,
+        uint(m, "length"),
+        "{ctx}: match length"
+    );
     let want: Vec<Oxm> = list(m, "oxm_fields").iter().map(ryu_oxm).collect();
     assert_eq!(ours.fields, want, "{ctx}: match fields");
 }
@@ -356,7 +364,11 @@ fn ryu_action(ctx: &str, ours: &Action, ryu: &Value) {
         uint(a, "type"),
         "{ctx}: action type"
     );
-    assert_eq!(ours.encoded_len() as u64, uint(a, "len"), "{ctx}: action len");
+    assert_eq!(
+        ours.encoded_len() as u64,
+        uint(a, "len"),
+        "{ctx}: action len"
+    );
     let n = |key: &str| uint(a, key);
     let expected = match cls {
         "OFPActionOutput" => Action::Output {
@@ -424,7 +436,11 @@ fn check_actions(ctx: &str, ours: &[Action], ryu: &[Value]) {
 }
 
 fn check_instructions(ctx: &str, ours: &[Instruction], ryu: &[Value]) {
-    assert_eq!(ours.len(), ryu.len(), "{ctx}: number of instructions: {ours:?}");
+    assert_eq!(
+        ours.len(),
+        ryu.len(),
+        "{ctx}: number of instructions: {ours:?}"
+    );
     for (i, (o, r)) in ours.iter().zip(ryu).enumerate() {
         let (cls, v) = class(r);
         let ctx = format!("{ctx} instruction {i} {cls}");
@@ -491,7 +507,11 @@ fn ryu_oxm_id(ctx: &str, ours: &OxmId, ryu: &Value) {
         (class_id, field_no),
         "{ctx}: {name}"
     );
-    assert_eq!(u64::from(ours.has_mask()), uint(v, "hasmask"), "{ctx}: {name}");
+    assert_eq!(
+        u64::from(ours.has_mask()),
+        uint(v, "hasmask"),
+        "{ctx}: {name}"
+    );
     assert_eq!(u64::from(ours.length()), uint(v, "length"), "{ctx}: {name}");
 }
 
@@ -527,8 +547,7 @@ fn check_table_features(ctx: &str, ours: &[TableFeatures], ryu: &Value) {
                         .iter()
                         .map(|i| uint(class(i).1, "type"))
                         .collect();
-                    let got: Vec<u64> =
-                        ids.iter().map(|i| u64::from(i.instruction_type)).collect();
+                    let got: Vec<u64> = ids.iter().map(|i| u64::from(i.instruction_type)).collect();
                     assert_eq!(got, want, "{ctx}: instruction kinds");
                 }
                 (
@@ -725,10 +744,7 @@ fn check_against_ryu(ctx: &str, msg: &Message, ryu: &Value) -> &'static str {
             check_buckets(ctx, &g.buckets, list(v, "buckets"));
             "buckets, actions"
         }
-        (
-            "OFPFlowStatsRequest" | "OFPAggregateStatsRequest",
-            Message::MultipartRequest(req),
-        ) => {
+        ("OFPFlowStatsRequest" | "OFPAggregateStatsRequest", Message::MultipartRequest(req)) => {
             let (MultipartRequestBody::Flow(r) | MultipartRequestBody::Aggregate(r)) = &req.body
             else {
                 panic!("{ctx}: body {:?}", req.body);

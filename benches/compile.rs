@@ -1,0 +1,211 @@
+//! Flow-table compilation benchmarks (issue item 3).
+//!
+//! - `compile/shownet2015`: the ShowNet 2015 layout (examples/configs/shownet2015.toml).
+//! - `compile/synthetic/{1000,10000,100000}`: synthetic chains of 6 layers x 64 VMs (8
+//!   hypervisors, Maglev), N customers (each a /28, every third also a /32 host).
+//! - `incremental/vm_down/100000`: the recompile after one VM of layer 0 dies.
+//!
+//! Throughput is in flow entries, so criterion prints flows per second. Freeing the tables is
+//! not timed (a controller keeps them). With `--bench`, a
+//! summary follows: flows/s per size, the log-log slope of time against customers (1.0 =
+//! linear) and the share of addresses the one-VM diff touches.
+//!
+//! Run: `cargo bench --bench compile` (a subset: `cargo bench --bench compile -- shownet`).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
+use flowfall_compile::{Compilation, Diff, LiveVms};
+use flowfall_topology::synthetic::{SyntheticSpec, generate};
+use flowfall_topology::{SelectorKind, Topology, VmId};
+
+const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
+
+fn spec(customers: usize, selector: SelectorKind) -> SyntheticSpec {
+    SyntheticSpec {
+        customers,
+        layers: 6,
+        hypervisors_per_layer: 8,
+        vms_per_layer: 64,
+        bypass_per_layer: 1,
+        selector,
+        ipv6: false,
+        ..SyntheticSpec::default()
+    }
+}
+
+fn synthetic(customers: usize, selector: SelectorKind) -> Arc<Topology> {
+    match generate(&spec(customers, selector)) {
+        Ok(t) => Arc::new(t),
+        Err(e) => panic!("synthetic topology: {e}"),
+    }
+}
+
+fn compile(t: &Arc<Topology>) -> Compilation {
+    match Compilation::new(Arc::clone(t), LiveVms::all(t), 1) {
+        Ok(c) => c,
+        Err(e) => panic!("compile: {e}"),
+    }
+}
+
+/// Compile and build every switch's table; returns the entry count.
+fn compile_tables(t: &Arc<Topology>) -> usize {
+    compile(t).tables().len()
+}
+
+fn shownet() -> Arc<Topology> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/configs/shownet2015.toml"
+    );
+    match Topology::from_file(path) {
+        Ok(t) => Arc::new(t),
+        Err(e) => panic!("{path}: {e}"),
+    }
+}
+
+fn bench_compile(c: &mut Criterion) {
+    let mut g = c.benchmark_group("compile");
+    let t = shownet();
+    g.throughput(Throughput::Elements(compile_tables(&t) as u64));
+    g.bench_function("shownet2015", |b| {
+        b.iter_with_large_drop(|| compile(black_box(&t)).tables())
+    });
+    for n in SIZES {
+        let t = synthetic(n, SelectorKind::Maglev);
+        g.throughput(Throughput::Elements(compile_tables(&t) as u64));
+        if n >= 100_000 {
+            g.sample_size(10);
+            g.measurement_time(Duration::from_secs(20));
+        }
+        g.bench_with_input(BenchmarkId::new("synthetic", n), &t, |b, t| {
+            b.iter_with_large_drop(|| compile(black_box(t)).tables())
+        });
+    }
+    g.finish();
+}
+
+/// The first VM of layer 0, and the live set without it.
+fn one_down(t: &Topology) -> LiveVms {
+    let vm = VmId { layer: 0, index: 0 };
+    match LiveVms::all(t).without(vm) {
+        Ok(l) => l,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn bench_incremental(c: &mut Criterion) {
+    let mut g = c.benchmark_group("incremental");
+    g.sample_size(20);
+    let n = 100_000;
+    let t = synthetic(n, SelectorKind::Maglev);
+    let base = compile(&t);
+    let live = one_down(&t);
+    g.bench_function(BenchmarkId::new("vm_down", n), |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut c| match c.set_live(live.clone(), 2) {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Median time of `runs` calls of `f`, freeing each result outside the timing.
+fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let out = black_box(f());
+                let took = start.elapsed();
+                drop(out);
+                took
+            })
+            .collect(),
+    )
+}
+
+/// Flows/s per size, the scaling slope, and the one-VM diff's reach.
+fn summary() {
+    println!("\nsummary (median of 3 runs each)");
+    let t = shownet();
+    let d = timed(101, || compile(&t).tables());
+    println!(
+        "  shownet2015: {} entries in {:.1} us",
+        compile_tables(&t),
+        d.as_secs_f64() * 1e6
+    );
+    let mut points = Vec::new();
+    for n in SIZES {
+        let t = synthetic(n, SelectorKind::Maglev);
+        let flows = compile_tables(&t);
+        let d = timed(3, || compile(&t).tables());
+        let rate = flows as f64 / d.as_secs_f64();
+        println!(
+            "  {n:>6} customers: {flows:>8} entries in {:>8.1} ms = {:.2} M flows/s",
+            d.as_secs_f64() * 1e3,
+            rate / 1e6
+        );
+        points.push(((n as f64).ln(), d.as_secs_f64().ln()));
+    }
+    if let (Some(first), Some(last)) = (points.first(), points.last()) {
+        let slope = (last.1 - first.1) / (last.0 - first.0);
+        println!("  scaling slope d(log time)/d(log customers) = {slope:.3} (1.0 = linear)");
+    }
+    for selector in [
+        SelectorKind::Maglev,
+        SelectorKind::Rendezvous,
+        SelectorKind::Md5Mod,
+    ] {
+        let t = synthetic(100_000, selector);
+        let base = compile(&t);
+        let live = one_down(&t);
+        let users = base
+            .addresses()
+            .iter()
+            .filter(|a| a.services.contains(0))
+            .count();
+        let mut times = Vec::new();
+        let mut diff = Diff::default();
+        for _ in 0..3 {
+            let mut c = base.clone();
+            let start = Instant::now();
+            let d = c.set_live(live.clone(), 2);
+            times.push(start.elapsed());
+            if let Ok(d) = d {
+                diff = d;
+            }
+        }
+        let took = median(times);
+        let touched = diff.address_owners().len();
+        println!(
+            "  one VM down, 100000 customers, {selector}: {:.1} ms, {} ops, {touched} of {users} \
+             layer-0 addresses touched ({:.2}%, 1/64 = 1.56%)",
+            took.as_secs_f64() * 1e3,
+            diff.len(),
+            100.0 * touched as f64 / users.max(1) as f64
+        );
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench_compile(&mut c);
+    bench_incremental(&mut c);
+    c.final_summary();
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--profile-time") {
+        summary();
+    }
+}

@@ -1,0 +1,423 @@
+//! [`Diff`]: the minimal change from one set of tables to another, ordered so that no packet
+//! of any customer skips a layer of its service set while it is applied (architecture.md §5:
+//! add new, barrier, then remove old; never delete first).
+//!
+//! Entries are keyed by `(switch, table, priority, match)`; the instructions, idle timeout and
+//! cookie identity are the value. The operations come in [`Phase`]s; a controller sends every
+//! operation of a phase, waits for a barrier reply from each switch it touched, then starts
+//! the next phase. Within a phase the order does not matter.
+//!
+//! 1. [`PhaseKind::AddInterior`]: new entries no packet reaches yet (upstream entries past J0,
+//!    downstream entries below J*n*): only a redirect or a new edge entry leads to them.
+//! 2. [`PhaseKind::AddEdge`]: new entries packets reach directly from outside the chain
+//!    (upstream at J0, downstream at J*n*, punt, anti-spoof and switch-wide entries). Every
+//!    entry they lead to is in place after phase 1.
+//! 3. [`PhaseKind::Modify`]: existing keys redirected (another VM, bypass <-> VM, drop <->
+//!    forward). Each redirect leads to a key present since phase 1 at the latest.
+//! 4. [`PhaseKind::DeleteEdge`]: edge keys gone from the new tables: paths are cut at their
+//!    entrance first, so no packet is lost half-way through the chain.
+//! 5. [`PhaseKind::DeleteInterior`]: the other keys gone.
+//!
+//! Why this is safe: at any moment each key holds its old or its new value, and every key a
+//! packet can reach exists; at switch J*k* an entry sends the packet through layer *k* if the
+//! old or the new value does, so a layer in both the old and the new service set of an
+//! address is never skipped, and a packet crosses each layer at most once (J*k* only ever
+//! forwards into layer *k*). A packet is dropped only at the edge where it enters (its edge
+//! entry is not there yet, or not any more, or is a fail-closed drop), never half-way. The
+//! simulator checks all of this after every single operation (crate property tests).
+
+use std::collections::{BTreeSet, HashMap};
+
+use flowfall_ofp::{FlowMod, FlowModCommand, Match};
+
+use crate::cookie::{CookieKind, OwnerId};
+use crate::entry::FlowEntry;
+use crate::fxhash::FxBuild;
+use crate::tables::Tables;
+
+/// One change to one switch's table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// A new key: `OFPFC_ADD`.
+    Add(FlowEntry),
+    /// An existing key, new instructions: `OFPFC_MODIFY_STRICT` (cookie and counters kept).
+    Modify(FlowEntry),
+    /// An existing key whose cookie identity or idle timeout changes: `OFPFC_ADD`, which
+    /// replaces the entry of identical match and priority (OpenFlow 1.3.5 §6.4).
+    Replace(FlowEntry),
+    /// A key gone: `OFPFC_DELETE_STRICT`.
+    Delete(FlowEntry),
+}
+
+impl Op {
+    /// The entry added, modified, replaced or deleted.
+    pub fn entry(&self) -> &FlowEntry {
+        match self {
+            Op::Add(e) | Op::Modify(e) | Op::Replace(e) | Op::Delete(e) => e,
+        }
+    }
+
+    /// The flow mod carrying the operation.
+    pub fn to_flow_mod(&self) -> FlowMod {
+        match self {
+            Op::Add(e) | Op::Replace(e) => e.flow_mod(FlowModCommand::Add),
+            Op::Modify(e) => e.flow_mod(FlowModCommand::ModifyStrict),
+            Op::Delete(e) => e.flow_mod(FlowModCommand::DeleteStrict),
+        }
+    }
+}
+
+/// The phases of a [`Diff`], in application order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PhaseKind {
+    /// New entries only reachable through other new or redirected entries.
+    AddInterior,
+    /// New entries reachable from outside the chain.
+    AddEdge,
+    /// Redirected entries.
+    Modify,
+    /// Removed entries packets reach from outside the chain.
+    DeleteEdge,
+    /// Removed entries past the edges.
+    DeleteInterior,
+}
+
+/// The operations of one switch within a phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchOps {
+    /// Switch index (J0 = 0).
+    pub switch: usize,
+    /// The operations, in order.
+    pub ops: Vec<Op>,
+}
+
+/// One phase: a barrier on every switch touched must follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    /// Which phase.
+    pub kind: PhaseKind,
+    /// Per switch, ascending by index.
+    pub switches: Vec<SwitchOps>,
+}
+
+/// Operation counts of a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DiffStats {
+    /// New keys.
+    pub adds: usize,
+    /// Changed keys (modify and replace).
+    pub modifies: usize,
+    /// Removed keys.
+    pub deletes: usize,
+}
+
+impl DiffStats {
+    /// All operations.
+    pub fn total(&self) -> usize {
+        self.adds + self.modifies + self.deletes
+    }
+}
+
+/// An ordered table diff (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diff {
+    /// Non-empty phases in application order.
+    pub phases: Vec<Phase>,
+}
+
+/// Whether packets reach `e` on switch `k` directly from outside the chain of `n` layers.
+fn is_edge(k: usize, n: usize, e: &FlowEntry) -> bool {
+    match e.cookie.kind() {
+        Some(CookieKind::Upstream) => k == 0,
+        Some(CookieKind::Downstream) => k == n,
+        _ => true,
+    }
+}
+
+impl Diff {
+    /// Orders `ops` (switch, operation) into phases for a chain of `n` layers.
+    pub(crate) fn from_ops(ops: Vec<(usize, Op)>, n: usize) -> Diff {
+        const KINDS: [PhaseKind; 5] = [
+            PhaseKind::AddInterior,
+            PhaseKind::AddEdge,
+            PhaseKind::Modify,
+            PhaseKind::DeleteEdge,
+            PhaseKind::DeleteInterior,
+        ];
+        let mut buckets: [Vec<(usize, Op)>; 5] = Default::default();
+        for (k, op) in ops {
+            let edge = is_edge(k, n, op.entry());
+            let phase = match op {
+                Op::Add(_) if edge => 1,
+                Op::Add(_) => 0,
+                Op::Modify(_) | Op::Replace(_) => 2,
+                Op::Delete(_) if edge => 3,
+                Op::Delete(_) => 4,
+            };
+            if let Some(b) = buckets.get_mut(phase) {
+                b.push((k, op));
+            }
+        }
+        let mut phases = Vec::new();
+        for (kind, mut ops) in KINDS.into_iter().zip(buckets) {
+            if ops.is_empty() {
+                continue;
+            }
+            ops.sort_by_key(|(k, _)| *k);
+            let mut switches: Vec<SwitchOps> = Vec::new();
+            for (k, op) in ops {
+                match switches.last_mut() {
+                    Some(s) if s.switch == k => s.ops.push(op),
+                    _ => switches.push(SwitchOps {
+                        switch: k,
+                        ops: vec![op],
+                    }),
+                }
+            }
+            phases.push(Phase { kind, switches });
+        }
+        Diff { phases }
+    }
+
+    /// The diff turning `old` into `new` (switches matched by index), for a chain of `n`
+    /// layers.
+    pub fn between(old: &Tables, new: &Tables, n: usize) -> Diff {
+        let flat = |t: &Tables| -> Vec<(usize, FlowEntry)> {
+            t.switches
+                .iter()
+                .flat_map(|s| s.entries.iter().map(move |e| (s.index, e.clone())))
+                .collect()
+        };
+        let mut ops = Vec::new();
+        keyed_diff(flat(old), flat(new), &mut ops);
+        Diff::from_ops(ops, n)
+    }
+
+    /// Every operation in application order, with its switch.
+    pub fn ops(&self) -> impl Iterator<Item = (usize, &Op)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.switches.iter())
+            .flat_map(|s| s.ops.iter().map(move |op| (s.switch, op)))
+    }
+
+    /// Number of operations.
+    pub fn len(&self) -> usize {
+        self.ops().count()
+    }
+
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.phases.is_empty()
+    }
+
+    /// Operation counts.
+    pub fn stats(&self) -> DiffStats {
+        let mut s = DiffStats::default();
+        for (_, op) in self.ops() {
+            match op {
+                Op::Add(_) => s.adds += 1,
+                Op::Modify(_) | Op::Replace(_) => s.modifies += 1,
+                Op::Delete(_) => s.deletes += 1,
+            }
+        }
+        s
+    }
+
+    /// The owners of the address entries touched ([`CookieKind::Upstream`],
+    /// [`CookieKind::Downstream`] and [`CookieKind::Punt`] cookies).
+    pub fn address_owners(&self) -> BTreeSet<OwnerId> {
+        self.ops()
+            .map(|(_, op)| op.entry().cookie)
+            .filter(|c| {
+                matches!(
+                    c.kind(),
+                    Some(CookieKind::Upstream | CookieKind::Downstream | CookieKind::Punt)
+                )
+            })
+            .map(|c| c.owner())
+            .collect()
+    }
+
+    /// Keeps only the operations whose entry satisfies `keep` (e.g. a reactive controller
+    /// keeping the address entries of the owners it has installed), dropping emptied phases.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, &FlowEntry) -> bool) {
+        for p in &mut self.phases {
+            for s in &mut p.switches {
+                let k = s.switch;
+                s.ops.retain(|op| keep(k, op.entry()));
+            }
+            p.switches.retain(|s| !s.ops.is_empty());
+        }
+        self.phases.retain(|p| !p.switches.is_empty());
+    }
+}
+
+/// Key of an entry on a switch.
+type Key<'a> = (usize, u8, u16, &'a Match);
+
+/// Appends to `out` the operations turning the `old` entries into the `new` ones.
+pub(crate) fn keyed_diff(
+    old: Vec<(usize, FlowEntry)>,
+    new: Vec<(usize, FlowEntry)>,
+    out: &mut Vec<(usize, Op)>,
+) {
+    let mut index: HashMap<Key<'_>, usize, FxBuild> =
+        HashMap::with_capacity_and_hasher(old.len(), FxBuild::default());
+    for (i, (k, e)) in old.iter().enumerate() {
+        index.insert((*k, e.table_id, e.priority, &e.match_), i);
+    }
+    let mut kept = vec![false; old.len()];
+    let mut pending = Vec::with_capacity(new.len());
+    for (k, e) in new {
+        match index.get(&(k, e.table_id, e.priority, &e.match_)) {
+            Some(&i) => {
+                if let Some(flag) = kept.get_mut(i) {
+                    *flag = true;
+                }
+                let Some((_, o)) = old.get(i) else { continue };
+                if o.same_value(&e) {
+                    continue;
+                }
+                let replace =
+                    o.cookie.identity() != e.cookie.identity() || o.idle_timeout != e.idle_timeout;
+                pending.push((
+                    k,
+                    if replace {
+                        Op::Replace(e)
+                    } else {
+                        Op::Modify(e)
+                    },
+                ));
+            }
+            None => pending.push((k, Op::Add(e))),
+        }
+    }
+    drop(index);
+    out.extend(pending);
+    out.extend(
+        old.into_iter()
+            .zip(kept)
+            .filter(|(_, kept)| !kept)
+            .map(|((k, e), _)| (k, Op::Delete(e))),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cookie::Cookie;
+    use crate::tables::SwitchTable;
+    use flowfall_ofp::{Action, Instruction, Oxm};
+
+    fn e(kind: CookieKind, port: u32, out: u32) -> FlowEntry {
+        FlowEntry::new(
+            0,
+            10,
+            Match::new().with(Oxm::InPort(port)),
+            vec![Instruction::ApplyActions(vec![Action::Output {
+                port: out,
+                max_len: 0,
+            }])],
+            Cookie::new(kind, 1, OwnerId::from_u64(u64::from(port))),
+        )
+    }
+
+    fn tables(entries: Vec<Vec<FlowEntry>>) -> Tables {
+        Tables {
+            switches: entries
+                .into_iter()
+                .enumerate()
+                .map(|(index, entries)| SwitchTable {
+                    index,
+                    name: format!("j{index}"),
+                    dpid: index as u64,
+                    vlan: None,
+                    entries,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn phases_order_adds_modifies_deletes() {
+        let up = CookieKind::Upstream;
+        let old = tables(vec![vec![e(up, 1, 2)], vec![e(up, 3, 4), e(up, 5, 6)]]);
+        let mut moved = e(up, 1, 7);
+        moved.cookie = moved.cookie.with_generation(2);
+        let new = tables(vec![vec![moved.clone()], vec![e(up, 5, 6), e(up, 8, 9)]]);
+        let d = Diff::between(&old, &new, 1);
+        let kinds: Vec<_> = d.phases.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                PhaseKind::AddInterior,
+                PhaseKind::Modify,
+                PhaseKind::DeleteInterior
+            ]
+        );
+        let flat: Vec<_> = d.ops().map(|(k, op)| (k, op.clone())).collect();
+        assert_eq!(
+            flat,
+            vec![
+                (1, Op::Add(e(up, 8, 9))),
+                (0, Op::Modify(moved)),
+                (1, Op::Delete(e(up, 3, 4)))
+            ]
+        );
+        assert_eq!(
+            d.stats(),
+            DiffStats {
+                adds: 1,
+                modifies: 1,
+                deletes: 1
+            }
+        );
+        assert!(Diff::between(&old, &old, 1).is_empty());
+    }
+
+    #[test]
+    fn edge_adds_come_after_interior_adds_and_owner_changes_replace() {
+        let old = tables(vec![vec![], vec![]]);
+        let new = tables(vec![
+            vec![e(CookieKind::Upstream, 1, 2)],
+            vec![e(CookieKind::Upstream, 3, 4)],
+        ]);
+        let d = Diff::between(&old, &new, 1);
+        let kinds: Vec<_> = d.phases.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [PhaseKind::AddInterior, PhaseKind::AddEdge]);
+        assert_eq!(d.phases[0].switches[0].switch, 1);
+        let mut other = e(CookieKind::Upstream, 1, 2);
+        other.cookie = Cookie::new(CookieKind::Upstream, 1, OwnerId::from_u64(99));
+        let d = Diff::between(
+            &new,
+            &tables(vec![
+                vec![other.clone()],
+                vec![e(CookieKind::Upstream, 3, 4)],
+            ]),
+            1,
+        );
+        assert_eq!(
+            d.ops().map(|(_, op)| op.clone()).collect::<Vec<_>>(),
+            vec![Op::Replace(other.clone())]
+        );
+        assert_eq!(
+            Op::Replace(other).to_flow_mod().command,
+            FlowModCommand::Add
+        );
+    }
+
+    #[test]
+    fn retain_filters_and_drops_empty_phases() {
+        let old = tables(vec![vec![], vec![]]);
+        let new = tables(vec![
+            vec![e(CookieKind::Upstream, 1, 2)],
+            vec![e(CookieKind::Upstream, 3, 4)],
+        ]);
+        let mut d = Diff::between(&old, &new, 1);
+        assert_eq!(d.address_owners().len(), 2);
+        d.retain(|k, _| k == 0);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d.phases.len(), 1);
+    }
+}

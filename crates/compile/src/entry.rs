@@ -1,0 +1,174 @@
+//! [`FlowEntry`]: the compiled unit, one OpenFlow 1.3 flow entry (OpenFlow 1.3.5 §5.2), and
+//! its conversion to and from a typed [`FlowMod`].
+//!
+//! Instructions are shared ([`Instructions`], an `Arc<[Instruction]>`): the compiler builds
+//! the instructions of "send to VM *v*" once and every customer address crossing *v* holds a
+//! reference, so a table of a million entries costs one allocation per entry (its match).
+//!
+//! An entry is *identified* by `(table_id, priority, match)` ([`FlowEntry::same_key`]): two
+//! `OFPFC_ADD`s with the same triple replace each other on a switch (§6.4). Its *value* is the
+//! instructions, the idle timeout and the cookie's owner and kind; diffs compare those.
+
+use std::sync::Arc;
+
+use flowfall_ofp::flow_mod::{OFP_NO_BUFFER, OFPG_ANY, OFPP_ANY};
+use flowfall_ofp::{FlowMod, FlowModCommand, Instruction, Match};
+
+use crate::cookie::Cookie;
+
+/// Shared, immutable instructions of a flow entry.
+pub type Instructions = Arc<[Instruction]>;
+
+/// One flow entry of one switch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlowEntry {
+    /// Flow table.
+    pub table_id: u8,
+    /// Priority: the highest-priority matching entry wins (§5.3).
+    pub priority: u16,
+    /// The match.
+    pub match_: Match,
+    /// The instructions; empty means drop.
+    pub instructions: Instructions,
+    /// Owner, kind and generation ([`crate::cookie`]).
+    pub cookie: Cookie,
+    /// Seconds of inactivity before the switch removes the entry; 0 = never.
+    pub idle_timeout: u16,
+}
+
+impl FlowEntry {
+    /// An entry with no idle timeout.
+    pub fn new(
+        table_id: u8,
+        priority: u16,
+        match_: Match,
+        instructions: impl Into<Instructions>,
+        cookie: Cookie,
+    ) -> FlowEntry {
+        FlowEntry {
+            table_id,
+            priority,
+            match_,
+            instructions: instructions.into(),
+            cookie,
+            idle_timeout: 0,
+        }
+    }
+
+    /// Whether `other` has the same `(table_id, priority, match)`, i.e. would replace this
+    /// entry on a switch.
+    pub fn same_key(&self, other: &FlowEntry) -> bool {
+        self.table_id == other.table_id
+            && self.priority == other.priority
+            && self.match_ == other.match_
+    }
+
+    /// Whether the entry does the same as `other` once installed: same instructions, idle
+    /// timeout and cookie identity (generation aside).
+    pub fn same_value(&self, other: &FlowEntry) -> bool {
+        self.instructions == other.instructions
+            && self.idle_timeout == other.idle_timeout
+            && self.cookie.identity() == other.cookie.identity()
+    }
+
+    /// The `OFPFC_ADD` installing this entry.
+    pub fn to_flow_mod(&self) -> FlowMod {
+        self.flow_mod(FlowModCommand::Add)
+    }
+
+    /// A flow mod for this entry with `command`. For the strict commands the match and
+    /// priority select exactly this entry; a delete carries no instructions.
+    pub fn flow_mod(&self, command: FlowModCommand) -> FlowMod {
+        let deleting = matches!(
+            command,
+            FlowModCommand::Delete | FlowModCommand::DeleteStrict
+        );
+        FlowMod {
+            cookie: self.cookie.0,
+            cookie_mask: 0,
+            table_id: self.table_id,
+            command,
+            idle_timeout: self.idle_timeout,
+            hard_timeout: 0,
+            priority: self.priority,
+            buffer_id: OFP_NO_BUFFER,
+            out_port: OFPP_ANY,
+            out_group: OFPG_ANY,
+            flags: 0,
+            match_: self.match_.clone(),
+            instructions: if deleting {
+                Vec::new()
+            } else {
+                self.instructions.to_vec()
+            },
+        }
+    }
+
+    /// The entry an `OFPFC_ADD` would create (timeouts other than idle are dropped).
+    pub fn from_flow_mod(fm: &FlowMod) -> FlowEntry {
+        FlowEntry {
+            table_id: fm.table_id,
+            priority: fm.priority,
+            match_: fm.match_.clone(),
+            instructions: fm.instructions.as_slice().into(),
+            cookie: Cookie(fm.cookie),
+            idle_timeout: fm.idle_timeout,
+        }
+    }
+}
+
+impl From<&FlowEntry> for FlowMod {
+    fn from(e: &FlowEntry) -> FlowMod {
+        e.to_flow_mod()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cookie::{CookieKind, OwnerId};
+    use flowfall_ofp::{Action, Oxm};
+
+    fn entry() -> FlowEntry {
+        FlowEntry {
+            idle_timeout: 30,
+            ..FlowEntry::new(
+                0,
+                1024,
+                Match::new().with(Oxm::InPort(3)),
+                vec![Instruction::ApplyActions(vec![Action::Output {
+                    port: 4,
+                    max_len: 0,
+                }])],
+                Cookie::new(CookieKind::Upstream, 2, OwnerId::from_u64(9)),
+            )
+        }
+    }
+
+    #[test]
+    fn flow_mod_round_trip() {
+        let e = entry();
+        let fm = e.to_flow_mod();
+        assert_eq!(fm.command, FlowModCommand::Add);
+        assert_eq!(
+            (fm.cookie, fm.idle_timeout, fm.priority),
+            (e.cookie.0, 30, 1024)
+        );
+        assert_eq!(FlowEntry::from_flow_mod(&fm), e);
+        let del = e.flow_mod(FlowModCommand::DeleteStrict);
+        assert!(del.instructions.is_empty());
+        assert_eq!(del.match_, e.match_);
+    }
+
+    #[test]
+    fn key_and_value() {
+        let a = entry();
+        let mut b = entry();
+        b.cookie = b.cookie.with_generation(7);
+        assert!(a.same_key(&b) && a.same_value(&b));
+        b.instructions = Vec::new().into();
+        assert!(a.same_key(&b) && !a.same_value(&b));
+        b.priority = 1;
+        assert!(!a.same_key(&b));
+    }
+}

@@ -1,0 +1,267 @@
+//! What one switch holds: flow entries keyed by their identity on the switch, and the
+//! difference between two such tables.
+//!
+//! OpenFlow identifies an entry by `(table_id, priority, match)` (OpenFlow 1.3.5 §6.4). A
+//! switch reports matches in its own field order (Open vSwitch sorts OXMs its way) and may
+//! drop all-ones masks, so keys are built from a *normalised* match: masks that select every
+//! bit become exact matches, masked values are reduced to their masked bits, and fields are
+//! sorted by `(oxm_class, oxm_field)`. Without that, reading a switch's table back
+//! (`OFPMP_FLOW`) would see every entry as foreign, and deleting the "foreign" copy would
+//! remove the entry just installed.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use flowfall_compile::FlowEntry;
+use flowfall_ofp::{MacAddr, Match, Oxm};
+
+/// The identity of a flow entry on a switch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    /// Table.
+    pub table_id: u8,
+    /// Priority.
+    pub priority: u16,
+    /// Normalised match (see the module docs).
+    pub fields: Vec<Oxm>,
+}
+
+impl FlowKey {
+    /// The key of `entry`.
+    pub fn of(entry: &FlowEntry) -> FlowKey {
+        FlowKey {
+            table_id: entry.table_id,
+            priority: entry.priority,
+            fields: normalise(&entry.match_).fields,
+        }
+    }
+}
+
+fn v4_mask(v: Ipv4Addr, m: Option<Ipv4Addr>) -> Option<(Ipv4Addr, Option<Ipv4Addr>)> {
+    match m.map(u32::from) {
+        None | Some(u32::MAX) => Some((v, None)),
+        Some(0) => None,
+        Some(mask) => Some(((u32::from(v) & mask).into(), Some(mask.into()))),
+    }
+}
+
+fn v6_mask(v: Ipv6Addr, m: Option<Ipv6Addr>) -> Option<(Ipv6Addr, Option<Ipv6Addr>)> {
+    match m.map(u128::from) {
+        None | Some(u128::MAX) => Some((v, None)),
+        Some(0) => None,
+        Some(mask) => Some(((u128::from(v) & mask).into(), Some(mask.into()))),
+    }
+}
+
+fn mac_mask(v: MacAddr, m: Option<MacAddr>) -> Option<(MacAddr, Option<MacAddr>)> {
+    match m {
+        None => Some((v, None)),
+        Some(MacAddr(mask)) if mask == [0xff; 6] => Some((v, None)),
+        Some(MacAddr(mask)) if mask == [0; 6] => None,
+        Some(MacAddr(mask)) => {
+            let mut out = v.0;
+            for (o, k) in out.iter_mut().zip(mask) {
+                *o &= k;
+            }
+            Some((MacAddr(out), Some(MacAddr(mask))))
+        }
+    }
+}
+
+fn int_mask<T>(v: T, m: Option<T>, full: T) -> Option<(T, Option<T>)>
+where
+    T: Copy + PartialEq + Default + std::ops::BitAnd<Output = T>,
+{
+    match m {
+        None => Some((v, None)),
+        Some(mask) if mask == full => Some((v, None)),
+        Some(mask) if mask == T::default() => None,
+        Some(mask) => Some((v & mask, Some(mask))),
+    }
+}
+
+/// One field in normal form, or `None` when its mask selects nothing (it matches anything).
+fn normalise_field(o: &Oxm) -> Option<Oxm> {
+    Some(match o {
+        Oxm::Ipv4Src(v, m) => v4_mask(*v, *m).map(|(v, m)| Oxm::Ipv4Src(v, m))?,
+        Oxm::Ipv4Dst(v, m) => v4_mask(*v, *m).map(|(v, m)| Oxm::Ipv4Dst(v, m))?,
+        Oxm::ArpSpa(v, m) => v4_mask(*v, *m).map(|(v, m)| Oxm::ArpSpa(v, m))?,
+        Oxm::ArpTpa(v, m) => v4_mask(*v, *m).map(|(v, m)| Oxm::ArpTpa(v, m))?,
+        Oxm::Ipv6Src(v, m) => v6_mask(*v, *m).map(|(v, m)| Oxm::Ipv6Src(v, m))?,
+        Oxm::Ipv6Dst(v, m) => v6_mask(*v, *m).map(|(v, m)| Oxm::Ipv6Dst(v, m))?,
+        Oxm::EthDst(v, m) => mac_mask(*v, *m).map(|(v, m)| Oxm::EthDst(v, m))?,
+        Oxm::EthSrc(v, m) => mac_mask(*v, *m).map(|(v, m)| Oxm::EthSrc(v, m))?,
+        Oxm::ArpSha(v, m) => mac_mask(*v, *m).map(|(v, m)| Oxm::ArpSha(v, m))?,
+        Oxm::ArpTha(v, m) => mac_mask(*v, *m).map(|(v, m)| Oxm::ArpTha(v, m))?,
+        Oxm::Metadata(v, m) => int_mask(*v, *m, u64::MAX).map(|(v, m)| Oxm::Metadata(v, m))?,
+        Oxm::TunnelId(v, m) => int_mask(*v, *m, u64::MAX).map(|(v, m)| Oxm::TunnelId(v, m))?,
+        Oxm::VlanVid(v, m) => int_mask(*v, *m, 0x1fff).map(|(v, m)| Oxm::VlanVid(v, m))?,
+        Oxm::Ipv6Flabel(v, m) => {
+            int_mask(*v, *m, 0x000f_ffff).map(|(v, m)| Oxm::Ipv6Flabel(v, m))?
+        }
+        Oxm::PbbIsid(v, m) => int_mask(*v, *m, 0x00ff_ffff).map(|(v, m)| Oxm::PbbIsid(v, m))?,
+        Oxm::Ipv6Exthdr(v, m) => int_mask(*v, *m, 0x01ff).map(|(v, m)| Oxm::Ipv6Exthdr(v, m))?,
+        other => other.clone(),
+    })
+}
+
+/// The match in normal form (see the module docs).
+pub fn normalise(m: &Match) -> Match {
+    let mut fields: Vec<Oxm> = m.fields.iter().filter_map(normalise_field).collect();
+    fields.sort_by_key(|o| (o.class(), o.field()));
+    Match { fields }
+}
+
+/// The entries one switch holds (or should hold), by key.
+///
+/// Every entry is stored with its match in normal form, so the same entry read back from a
+/// switch and compiled by the controller compare equal.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowSet {
+    entries: HashMap<FlowKey, FlowEntry>,
+}
+
+/// Sort order for listings: by table, then priority (high first), then cookie.
+fn sort_entries(v: &mut [FlowEntry]) {
+    v.sort_by_key(|e| (e.table_id, std::cmp::Reverse(e.priority), e.cookie.0));
+}
+
+impl FlowSet {
+    /// An empty table.
+    pub fn new() -> FlowSet {
+        FlowSet::default()
+    }
+
+    /// A table of `entries` (a later entry with the same key replaces an earlier one, as on a
+    /// switch).
+    pub fn from_entries(entries: impl IntoIterator<Item = FlowEntry>) -> FlowSet {
+        let mut t = FlowSet::new();
+        for e in entries {
+            t.insert(e);
+        }
+        t
+    }
+
+    /// Adds or replaces an entry (its match put in normal form).
+    pub fn insert(&mut self, mut entry: FlowEntry) {
+        entry.match_ = normalise(&entry.match_);
+        self.entries.insert(FlowKey::of(&entry), entry);
+    }
+
+    /// Changes the instructions of the entry with `entry`'s key, keeping its cookie (what
+    /// `OFPFC_MODIFY_STRICT` does, §6.4); inserts `entry` when the key is absent.
+    pub fn modify(&mut self, entry: &FlowEntry) {
+        match self.entries.get_mut(&FlowKey::of(entry)) {
+            Some(have) => {
+                have.instructions = entry.instructions.clone();
+            }
+            None => self.insert(entry.clone()),
+        }
+    }
+
+    /// Removes the entry with `entry`'s key.
+    pub fn remove(&mut self, entry: &FlowEntry) -> Option<FlowEntry> {
+        self.entries.remove(&FlowKey::of(entry))
+    }
+
+    /// The entry with this key.
+    pub fn get(&self, key: &FlowKey) -> Option<&FlowEntry> {
+        self.entries.get(key)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, sorted (table, priority descending, cookie).
+    pub fn sorted(&self) -> Vec<FlowEntry> {
+        let mut v: Vec<FlowEntry> = self.entries.values().cloned().collect();
+        sort_entries(&mut v);
+        v
+    }
+
+    /// Iterates over the entries in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &FlowEntry> {
+        self.entries.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flowfall_compile::cookie::{Cookie, CookieKind, OwnerId};
+    use flowfall_ofp::{Action, Instruction};
+
+    fn entry(port: u32, out: u32) -> FlowEntry {
+        FlowEntry::new(
+            0,
+            100,
+            Match::new()
+                .with(Oxm::Ipv4Src(
+                    [10, 0, 1, 7].into(),
+                    Some([255, 255, 255, 0].into()),
+                ))
+                .with(Oxm::EthType(0x0800))
+                .with(Oxm::InPort(port)),
+            vec![Instruction::ApplyActions(vec![Action::Output {
+                port: out,
+                max_len: 0,
+            }])],
+            Cookie::new(CookieKind::Upstream, 1, OwnerId::from_u64(port.into())),
+        )
+    }
+
+    #[test]
+    fn normal_form_sorts_and_reduces_masks() {
+        let m = Match::new()
+            .with(Oxm::Ipv4Dst(
+                [10, 0, 0, 1].into(),
+                Some(Ipv4Addr::BROADCAST),
+            ))
+            .with(Oxm::Ipv4Src(
+                [10, 0, 1, 7].into(),
+                Some([255, 255, 255, 0].into()),
+            ))
+            .with(Oxm::EthDst(MacAddr([1; 6]), Some(MacAddr([0; 6]))))
+            .with(Oxm::InPort(3));
+        let n = normalise(&m);
+        assert_eq!(
+            n.fields,
+            vec![
+                Oxm::InPort(3),
+                Oxm::Ipv4Src([10, 0, 1, 0].into(), Some([255, 255, 255, 0].into())),
+                Oxm::Ipv4Dst([10, 0, 0, 1].into(), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_ignore_field_order() {
+        let a = entry(1, 2);
+        let mut b = a.clone();
+        b.match_.fields.reverse();
+        assert_eq!(FlowKey::of(&a), FlowKey::of(&b));
+    }
+
+    #[test]
+    fn insert_normalises_and_replaces() {
+        let mut t = FlowSet::new();
+        let mut a = entry(1, 2);
+        a.match_.fields.reverse();
+        t.insert(a);
+        t.insert(entry(1, 3));
+        assert_eq!(t.len(), 1);
+        let only = t.sorted().remove(0);
+        assert_eq!(only.match_, normalise(&entry(1, 3).match_));
+        t.modify(&entry(1, 9));
+        assert_eq!(t.sorted()[0].instructions, entry(1, 9).instructions);
+        assert!(t.remove(&entry(1, 0)).is_some());
+        assert!(t.is_empty());
+    }
+}

@@ -1,0 +1,252 @@
+//! The REST API and the Prometheus endpoint (axum), on their own listen address.
+//!
+//! Every request must carry `Authorization: Bearer <token>`; a missing or wrong token gets
+//! `401 Unauthorized` with `WWW-Authenticate: Bearer`. Bodies are JSON.
+//!
+//! | method | path | answer |
+//! |---|---|---|
+//! | GET | `/api/switches` | [`SwitchView`](crate::core::views::SwitchView) list |
+//! | GET | `/api/switches/{name}/flows` | [`FlowsView`](crate::core::views::FlowsView) |
+//! | GET | `/api/customers` | [`CustomerView`](crate::core::views::CustomerView) list |
+//! | GET | `/api/customers/{name}` | one customer |
+//! | PUT | `/api/customers/{name}/services` | body `["firewall", "ids"]` (or `{"services": [...]}`): recompile, push the waypoint-safe diff; `200` once every connected switch confirmed it, `202` if that took longer than the wait |
+//! | GET | `/api/customers/{name}/path` | [`PathView`](crate::core::views::PathView) |
+//! | GET | `/api/vms` | [`VmView`](crate::core::views::VmView) list |
+//! | PUT | `/api/vms/{name}/live` | body `true` / `false` (or `{"live": b}`): administrative liveness |
+//! | POST | `/api/reload` | re-read the topology file and push only the diff (like SIGHUP) |
+//! | GET | `/metrics` | Prometheus text format |
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::ControllerHandle;
+use crate::core::{Controller, CoreError};
+
+/// How long a PUT waits for the switches to confirm the change before answering `202`.
+pub const APPLY_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+struct Api {
+    handle: ControllerHandle,
+}
+
+/// An API error: status and message, answered as `{"error": message}`.
+#[derive(Debug)]
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        let status = match e {
+            CoreError::UnknownCustomer(_) | CoreError::UnknownVm(_) => StatusCode::NOT_FOUND,
+            CoreError::UnknownService { .. } | CoreError::Config(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+fn stopped() -> ApiError {
+    ApiError(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "controller is shutting down".into(),
+    )
+}
+
+fn not_found(what: &str, name: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("no {what} named {name:?}"))
+}
+
+/// Compares without an early exit, so the time taken does not reveal a matching prefix.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn require_token(State(token): State<Arc<str>>, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(t) if same_secret(t.as_bytes(), token.as_bytes()) => next.run(req).await,
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            Json(json!({ "error": "missing or wrong bearer token" })),
+        )
+            .into_response(),
+    }
+}
+
+/// Builds the router; `token` is required on every route.
+pub(crate) fn router(handle: ControllerHandle, token: &str) -> Router {
+    let token: Arc<str> = Arc::from(token);
+    Router::new()
+        .route("/api/switches", get(switches))
+        .route("/api/switches/{name}/flows", get(flows))
+        .route("/api/customers", get(customers))
+        .route("/api/customers/{name}", get(customer))
+        .route("/api/customers/{name}/services", put(set_services))
+        .route("/api/customers/{name}/path", get(path))
+        .route("/api/vms", get(vms))
+        .route("/api/vms/{name}/live", put(set_vm_live))
+        .route("/api/reload", post(reload))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(token, require_token))
+        .with_state(Api { handle })
+}
+
+/// Runs a query on the core and answers its result as JSON.
+async fn query<T, F>(api: &Api, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Controller) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    api.handle.call(move |c, _| f(c)).await.ok_or_else(stopped)
+}
+
+/// A query about one named thing: `404` when it does not exist.
+async fn named<T, F>(api: &Api, what: &str, name: String, f: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(&Controller, &str) -> Option<T> + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    let n = name.clone();
+    query(api, move |c| f(c, &n))
+        .await?
+        .map(|v| Json(v).into_response())
+        .ok_or_else(|| not_found(what, &name))
+}
+
+async fn switches(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::switch_views).await?).into_response())
+}
+
+async fn flows(State(api): State<Api>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    named(&api, "switch", name, Controller::flows_view).await
+}
+
+async fn customers(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::customer_views).await?).into_response())
+}
+
+async fn customer(State(api): State<Api>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    named(&api, "customer", name, Controller::customer_view).await
+}
+
+async fn path(State(api): State<Api>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    named(&api, "customer", name, Controller::path_view).await
+}
+
+async fn vms(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::vm_views).await?).into_response())
+}
+
+/// `["a", "b"]` or `{"services": ["a", "b"]}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ServicesBody {
+    List(Vec<String>),
+    Object { services: Vec<String> },
+}
+
+/// `true` or `{"live": true}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum LiveBody {
+    Bare(bool),
+    Object { live: bool },
+}
+
+/// Waits for the change of `generation` to be confirmed, and answers with `view`.
+async fn applied(api: &Api, generation: u64, view: serde_json::Value) -> Response {
+    let done = api.handle.wait_synced(generation, APPLY_WAIT).await;
+    let status = if done {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    (
+        status,
+        Json(json!({ "applied": done, "generation": generation, "result": view })),
+    )
+        .into_response()
+}
+
+/// Runs a change on the core (returning the generation to wait for and a view of the result),
+/// then answers once the switches confirmed it.
+async fn change<V, F>(api: &Api, f: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(&mut Controller, std::time::Instant) -> Result<(u64, V), CoreError> + Send + 'static,
+    V: serde::Serialize + Send + 'static,
+{
+    let (generation, view) = api.handle.call(f).await.ok_or_else(stopped)??;
+    Ok(applied(api, generation, json!(view)).await)
+}
+
+async fn set_services(
+    State(api): State<Api>,
+    Path(name): Path<String>,
+    Json(body): Json<ServicesBody>,
+) -> Result<Response, ApiError> {
+    let services = match body {
+        ServicesBody::List(s) | ServicesBody::Object { services: s } => s,
+    };
+    change(&api, move |c, now| {
+        let g = c.set_services(now, &name, &services)?;
+        Ok((g, c.customer_view(&name)))
+    })
+    .await
+}
+
+async fn set_vm_live(
+    State(api): State<Api>,
+    Path(name): Path<String>,
+    Json(body): Json<LiveBody>,
+) -> Result<Response, ApiError> {
+    let live = match body {
+        LiveBody::Bare(b) | LiveBody::Object { live: b } => b,
+    };
+    change(&api, move |c, now| {
+        let g = c.set_vm_live(now, &name, live)?;
+        Ok((g, c.vm_views().into_iter().find(|v| v.name == name)))
+    })
+    .await
+}
+
+async fn reload(State(api): State<Api>) -> Result<Response, ApiError> {
+    match api.handle.reload().await {
+        Ok(generation) => Ok(applied(&api, generation, json!({ "reloaded": true })).await),
+        Err(e) => Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    }
+}
+
+async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
+    let text = query(&api, Controller::metrics_text).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}

@@ -1,0 +1,595 @@
+//! The tokio runtime around the sans-IO [`Controller`]: it accepts switch connections (TCP or
+//! TLS), moves their bytes to and from the core, drives the core's timers, serves the REST
+//! API and metrics, reloads the topology on SIGHUP and shuts down gracefully.
+//!
+//! One task owns the [`Controller`]; connection tasks, the API and signal handlers talk to it
+//! through channels, so the core needs no locks and sees events in one order.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use flowfall_controller::runtime::Runtime;
+//! use flowfall_controller::settings::Settings;
+//!
+//! let topology = flowfall_topology::Topology::from_file("lab.toml")?;
+//! let mut settings = Settings::default();
+//! settings.openflow.listen = "127.0.0.1:0".parse()?; // ephemeral port
+//! settings.api.token = Some("secret".into());
+//! let running = Runtime::new(settings, topology).start().await?;
+//! println!("OpenFlow on {}", running.openflow_addr());
+//! running.handle().shutdown();
+//! running.wait().await;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod api;
+mod connection;
+mod frames;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use flowfall_topology::Topology;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::core::{ConnId, Controller, CoreError, Event, Output};
+use crate::metrics::DisconnectReason;
+use crate::settings::Settings;
+use connection::{Bounds, ConnInput, Link};
+
+/// A failure to start or reload.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// A listen address could not be bound.
+    #[error("cannot listen on {addr} ({what}): {source}")]
+    Bind {
+        /// `openflow` or `api`.
+        what: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The core refused the topology.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// No topology file to reload from (the controller was started from an in-memory one).
+    #[error("no topology file to reload")]
+    NoTopologyFile,
+    /// The topology file is invalid; the running configuration is kept.
+    #[error("topology file {path}: {message}")]
+    Topology {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        message: String,
+    },
+    /// The controller has stopped.
+    #[error("the controller has stopped")]
+    Stopped,
+}
+
+type Call = Box<dyn FnOnce(&mut Controller, Instant) + Send>;
+
+enum Ctl {
+    Call(Call),
+}
+
+/// A cloneable handle on a running controller: queries, changes and shutdown.
+#[derive(Clone)]
+pub struct ControllerHandle {
+    ctl: mpsc::UnboundedSender<Ctl>,
+    synced: watch::Receiver<u64>,
+    topology_path: Option<Arc<PathBuf>>,
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for ControllerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControllerHandle")
+            .field("topology_path", &self.topology_path)
+            .field("synced", &*self.synced.borrow())
+            .finish()
+    }
+}
+
+impl ControllerHandle {
+    /// Runs `f` on the core (in its task) and returns its result; `None` once the controller
+    /// has stopped. Messages `f` causes are sent when it returns.
+    pub async fn call<R, F>(&self, f: F) -> Option<R>
+    where
+        F: FnOnce(&mut Controller, Instant) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let call: Call = Box::new(move |core, now| {
+            // The caller may have given up waiting; nothing to do then.
+            let _ = tx.send(f(core, now));
+        });
+        self.ctl.send(Ctl::Call(call)).ok()?;
+        rx.await.ok()
+    }
+
+    /// Waits until every connected switch confirmed the model `generation` (see
+    /// [`Controller::generation`]); `false` on timeout or shutdown.
+    pub async fn wait_synced(&self, generation: u64, timeout: Duration) -> bool {
+        let mut rx = self.synced.clone();
+        matches!(
+            tokio::time::timeout(timeout, rx.wait_for(|&g| g >= generation)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// Re-reads the topology file and pushes only the difference (warm reload). The running
+    /// configuration is kept when the file is invalid. Returns the new model generation.
+    pub async fn reload(&self) -> Result<u64, RuntimeError> {
+        let path = self
+            .topology_path
+            .clone()
+            .ok_or(RuntimeError::NoTopologyFile)?;
+        let p = path.clone();
+        let topology = tokio::task::spawn_blocking(move || Topology::from_file(p.as_path()))
+            .await
+            .map_err(|_| RuntimeError::Stopped)?
+            .map_err(|e| RuntimeError::Topology {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        self.call(move |core, now| core.reload(now, topology))
+            .await
+            .ok_or(RuntimeError::Stopped)?
+            .map_err(RuntimeError::from)
+    }
+
+    /// Starts a graceful shutdown: stop accepting, close switch connections (their flows stay
+    /// installed), stop the API.
+    pub fn shutdown(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Whether shutdown has started.
+    pub fn is_shutting_down(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+/// Builder of a controller runtime.
+#[derive(Debug)]
+pub struct Runtime {
+    settings: Settings,
+    topology: Topology,
+    topology_path: Option<PathBuf>,
+}
+
+/// A started controller.
+#[derive(Debug)]
+pub struct Running {
+    openflow_addr: SocketAddr,
+    api_addr: Option<SocketAddr>,
+    handle: ControllerHandle,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The bound OpenFlow address (with the actual port when 0 was asked for).
+    pub fn openflow_addr(&self) -> SocketAddr {
+        self.openflow_addr
+    }
+
+    /// The bound API address, when the API runs.
+    pub fn api_addr(&self) -> Option<SocketAddr> {
+        self.api_addr
+    }
+
+    /// A handle for queries, changes and shutdown.
+    pub fn handle(&self) -> ControllerHandle {
+        self.handle.clone()
+    }
+
+    /// Waits until the controller has stopped (after [`ControllerHandle::shutdown`]).
+    pub async fn wait(self) {
+        for t in self.tasks {
+            // A panicked task has already logged; shutdown goes on.
+            let _ = t.await;
+        }
+    }
+
+    /// Shuts down and waits.
+    pub async fn shutdown(self) {
+        self.handle.shutdown();
+        self.wait().await;
+    }
+}
+
+impl Runtime {
+    /// A runtime serving `topology` with `settings`.
+    pub fn new(settings: Settings, topology: Topology) -> Runtime {
+        Runtime {
+            settings,
+            topology,
+            topology_path: None,
+        }
+    }
+
+    /// The file the topology came from, re-read by [`ControllerHandle::reload`] and SIGHUP.
+    pub fn topology_path(mut self, path: impl Into<PathBuf>) -> Runtime {
+        self.topology_path = Some(path.into());
+        self
+    }
+
+    /// Binds the listeners and starts the tasks.
+    pub async fn start(self) -> Result<Running, RuntimeError> {
+        let Runtime {
+            settings,
+            topology,
+            topology_path,
+        } = self;
+        let of = &settings.openflow;
+        let tls = of
+            .tls
+            .as_ref()
+            .map(tls::server_config)
+            .transpose()?
+            .map(TlsAcceptor::from);
+        let core = Controller::new(topology, (&settings.openflow).into())?;
+        let bind = |what, addr| async move {
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| RuntimeError::Bind { what, addr, source })
+        };
+        let of_listener = bind("openflow", of.listen).await?;
+        let openflow_addr = local_addr(&of_listener, of.listen);
+        let api = match (settings.api.listen, settings.api.token.clone()) {
+            (Some(addr), Some(token)) => Some((bind("api", addr).await?, token)),
+            (Some(addr), None) => {
+                warn!(%addr, "REST API not started: no token (api.token, api.token_file or FLOWFALL_API_TOKEN)");
+                None
+            }
+            (None, _) => None,
+        };
+        let api_addr = api
+            .as_ref()
+            .map(|(l, _)| local_addr(l, l.local_addr().unwrap_or(of.listen)));
+
+        let cancel = CancellationToken::new();
+        let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+        let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+        let (synced_tx, synced_rx) = watch::channel(0);
+        let handle = ControllerHandle {
+            ctl: ctl_tx,
+            synced: synced_rx,
+            topology_path: topology_path.map(Arc::new),
+            cancel: cancel.clone(),
+        };
+        let mut tasks = Vec::new();
+        let core_loop = CoreLoop {
+            core,
+            links: HashMap::new(),
+            outbound_limit: of.outbound_buffer,
+            synced: synced_tx,
+        };
+        tasks.push(tokio::spawn(core_loop.run(ctl_rx, conn_rx, cancel.clone())));
+        let accept = Acceptor {
+            listener: of_listener,
+            tls,
+            handshake_timeout: of.handshake_timeout,
+            bounds: Bounds {
+                inbound_queue: of.inbound_queue,
+            },
+            core: conn_tx,
+            next_id: AtomicU64::new(1),
+        };
+        tasks.push(tokio::spawn(accept.run(cancel.clone())));
+        if let Some((listener, token)) = api {
+            let router = api::router(handle.clone(), &token);
+            let cancel = cancel.clone();
+            tasks.push(tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(cancel.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    warn!(error = %e, "REST API stopped");
+                }
+            }));
+        }
+        info!(%openflow_addr, api = ?api_addr, tls = of.tls.is_some(), "controller started");
+        Ok(Running {
+            openflow_addr,
+            api_addr,
+            handle,
+            tasks,
+        })
+    }
+}
+
+fn local_addr(listener: &TcpListener, fallback: SocketAddr) -> SocketAddr {
+    listener.local_addr().unwrap_or(fallback)
+}
+
+impl Running {
+    /// Serves until SIGINT or SIGTERM (then shuts down gracefully), reloading the topology
+    /// file on SIGHUP (warm: only the difference is pushed; an invalid file is logged and the
+    /// running configuration kept).
+    pub async fn serve_signals(self) {
+        tokio::spawn(signals(self.handle()));
+        self.wait().await;
+    }
+}
+
+/// Starts a controller and runs it until SIGINT or SIGTERM, reloading the topology file on
+/// SIGHUP. The convenience entry point of the bundled binary.
+pub async fn run(
+    settings: Settings,
+    topology: Topology,
+    topology_path: Option<PathBuf>,
+) -> Result<(), RuntimeError> {
+    let mut rt = Runtime::new(settings, topology);
+    if let Some(p) = topology_path {
+        rt = rt.topology_path(p);
+    }
+    rt.start().await?.serve_signals().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn signals(handle: ControllerHandle) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut hup), Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        warn!("cannot install signal handlers; stop with the API or by killing the process");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hup.recv() => match handle.reload().await {
+                Ok(generation) => info!(generation, "SIGHUP: topology reloaded"),
+                Err(e) => warn!(error = %e, "SIGHUP: reload failed, running configuration kept"),
+            },
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            () = handle.cancel.cancelled() => return,
+        }
+    }
+    info!("shutting down");
+    handle.shutdown();
+}
+
+#[cfg(not(unix))]
+async fn signals(handle: ControllerHandle) {
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => if r.is_ok() { handle.shutdown() },
+        () = handle.cancel.cancelled() => {}
+    }
+}
+
+struct Acceptor {
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    handshake_timeout: Duration,
+    bounds: Bounds,
+    core: mpsc::UnboundedSender<ConnInput>,
+    next_id: AtomicU64,
+}
+
+impl Acceptor {
+    async fn run(self, cancel: CancellationToken) {
+        loop {
+            let accepted = tokio::select! {
+                () = cancel.cancelled() => return,
+                a = self.listener.accept() => a,
+            };
+            match accepted {
+                Ok((tcp, peer)) => {
+                    let conn = ConnId(self.next_id.fetch_add(1, Ordering::Relaxed));
+                    self.spawn(tcp, peer, conn, cancel.clone());
+                }
+                Err(e) => {
+                    // E.g. EMFILE: back off instead of spinning.
+                    warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn spawn(&self, tcp: TcpStream, peer: SocketAddr, conn: ConnId, cancel: CancellationToken) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+        }
+        let core = self.core.clone();
+        let bounds = self.bounds;
+        let tls = self.tls.clone();
+        let timeout = self.handshake_timeout;
+        tokio::spawn(async move {
+            let served = async {
+                match tls {
+                    None => connection::serve(tcp, conn, peer, bounds, core).await,
+                    Some(acceptor) => {
+                        match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+                            Ok(Ok(stream)) => {
+                                connection::serve(stream, conn, peer, bounds, core).await
+                            }
+                            Ok(Err(e)) => warn!(%peer, error = %e, "TLS handshake failed"),
+                            Err(_) => warn!(%peer, "TLS handshake timed out"),
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                () = served => {}
+                () = cancel.cancelled() => {}
+            }
+        });
+    }
+}
+
+struct CoreLoop {
+    core: Controller,
+    links: HashMap<ConnId, Link>,
+    outbound_limit: usize,
+    synced: watch::Sender<u64>,
+}
+
+impl CoreLoop {
+    async fn run(
+        mut self,
+        mut ctl: mpsc::UnboundedReceiver<Ctl>,
+        mut conns: mpsc::UnboundedReceiver<ConnInput>,
+        cancel: CancellationToken,
+    ) {
+        loop {
+            let deadline = self.core.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => break,
+                Some(Ctl::Call(call)) = ctl.recv() => call(&mut self.core, Instant::now()),
+                Some(input) = conns.recv() => self.conn_input(input),
+                () = sleep => self.core.handle_timeout(Instant::now()),
+            }
+            self.dispatch();
+        }
+        for (conn, link) in self.links.drain() {
+            self.core.handle(
+                Instant::now(),
+                Event::Disconnected {
+                    conn,
+                    reason: DisconnectReason::Shutdown,
+                },
+            );
+            link.close();
+        }
+        // Drop whatever the core queued for connections that are gone.
+        while self.core.poll_output().is_some() {}
+        info!("controller core stopped");
+    }
+
+    fn conn_input(&mut self, input: ConnInput) {
+        let now = Instant::now();
+        match input {
+            ConnInput::Up { conn, peer, link } => {
+                self.links.insert(conn, link);
+                self.core.handle(
+                    now,
+                    Event::Connected {
+                        conn,
+                        peer: peer.to_string(),
+                    },
+                );
+            }
+            ConnInput::Frame {
+                conn,
+                bytes,
+                permit,
+            } => {
+                if self.links.contains_key(&conn) {
+                    self.core.handle(
+                        now,
+                        Event::Message {
+                            conn,
+                            bytes: bytes.to_vec(),
+                        },
+                    );
+                }
+                drop(permit);
+            }
+            ConnInput::Down {
+                conn,
+                reason,
+                detail,
+            } => {
+                if self.links.remove(&conn).is_some() {
+                    info!(conn = conn.0, reason = reason.name(), %detail, "switch connection ended");
+                    self.core.handle(now, Event::Disconnected { conn, reason });
+                }
+            }
+        }
+    }
+
+    /// Sends what the core produced: messages are encoded and batched per connection. Runs
+    /// until the core has nothing left (dropping a stalled switch can produce more).
+    fn dispatch(&mut self) {
+        while self.core.has_output() {
+            let mut batches: HashMap<ConnId, Vec<u8>> = HashMap::new();
+            let mut order: Vec<ConnId> = Vec::new();
+            while let Some(out) = self.core.poll_output() {
+                match out {
+                    Output::Send { conn, msg } => {
+                        let buf = batches.entry(conn).or_insert_with(|| {
+                            order.push(conn);
+                            Vec::new()
+                        });
+                        if let Err(e) = msg.encode(buf) {
+                            warn!(conn = conn.0, error = %e, "cannot encode a message; not sent");
+                        }
+                    }
+                    Output::Close { conn, reason } => {
+                        if let Some(buf) = batches.remove(&conn) {
+                            self.flush(conn, buf);
+                        }
+                        if let Some(link) = self.links.remove(&conn) {
+                            debug!(conn = conn.0, reason = reason.name(), "closing");
+                            link.close();
+                        }
+                    }
+                    Output::Synced { generation } => {
+                        self.synced.send_replace(generation);
+                    }
+                }
+            }
+            for conn in order {
+                if let Some(buf) = batches.remove(&conn) {
+                    self.flush(conn, buf);
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self, conn: ConnId, buf: Vec<u8>) {
+        if buf.is_empty() {
+            return;
+        }
+        let Some(link) = self.links.get(&conn) else {
+            return;
+        };
+        if !link.send(Bytes::from(buf), self.outbound_limit) {
+            warn!(
+                conn = conn.0,
+                limit = self.outbound_limit,
+                "switch does not read: outbound buffer full, disconnecting"
+            );
+            link.kill();
+            self.links.remove(&conn);
+            self.core.handle(
+                Instant::now(),
+                Event::Disconnected {
+                    conn,
+                    reason: DisconnectReason::Stall,
+                },
+            );
+        }
+    }
+}

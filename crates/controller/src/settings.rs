@@ -1,0 +1,506 @@
+//! Controller settings: listen addresses, the API token, TLS files, keepalive timers and
+//! per-switch buffer bounds.
+//!
+//! These are deliberately *not* part of the topology file (whose tables `flowfall-topology`
+//! owns and validates with `deny_unknown_fields`): one topology can be served by controllers
+//! with different settings. They come, in increasing precedence, from the defaults
+//! ([`Settings::default`]), an optional TOML file ([`Settings::from_toml_str`] /
+//! [`Settings::from_file`]), the environment ([`Settings::apply_env`]) and command-line flags
+//! (the bundled binary sets fields directly).
+//!
+//! ```toml
+//! [openflow]
+//! listen = "0.0.0.0:6653"      # OpenFlow channel (IANA port 6653)
+//! echo_interval = 5            # seconds of silence before we send ECHO_REQUEST
+//! dead_peer_timeout = 15       # seconds without any message before the switch is dropped
+//! handshake_timeout = 10       # seconds each handshake reply may take
+//! barrier_timeout = 30         # seconds a BARRIER_REQUEST may stay unanswered
+//! inbound_queue = 4096         # messages of one switch waiting for the core (flood bound)
+//! outbound_buffer = 67108864   # bytes queued towards one switch (stall bound)
+//!
+//! [openflow.tls]               # optional: TLS with client-certificate verification
+//! cert = "controller.pem"      # our certificate chain (PEM)
+//! key = "controller.key"       # our private key (PEM)
+//! client_ca = "switch-ca.pem"  # CA(s) that switch certificates must chain to (PEM)
+//!
+//! [api]
+//! listen = "127.0.0.1:8080"    # REST API and /metrics
+//! token = "s3cret"             # bearer token; or token_file, or env FLOWFALL_API_TOKEN
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Environment variable holding the REST API bearer token (overrides the file).
+pub const ENV_API_TOKEN: &str = "FLOWFALL_API_TOKEN";
+/// Environment variable overriding `openflow.listen`.
+pub const ENV_OPENFLOW_LISTEN: &str = "FLOWFALL_OPENFLOW_LISTEN";
+/// Environment variable overriding `api.listen`.
+pub const ENV_API_LISTEN: &str = "FLOWFALL_API_LISTEN";
+
+/// Largest settings file accepted, bytes.
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
+/// The smallest `outbound_buffer`: one maximal OpenFlow message must fit.
+pub const MIN_OUTBOUND_BUFFER: usize = 65_535;
+
+/// A settings problem, naming the key (e.g. `openflow.echo_interval`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// The file could not be read.
+    #[error("cannot read settings file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`MAX_SETTINGS_BYTES`].
+    #[error("settings file {path} is {size} bytes, the limit is {MAX_SETTINGS_BYTES}")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+    },
+    /// TOML syntax, unknown key or wrong type.
+    #[error("settings: {path}: {message}")]
+    Parse {
+        /// Dotted key path where parsing stopped (empty for syntax errors at top level).
+        path: String,
+        /// The parser's message (with line and column for syntax errors).
+        message: String,
+    },
+    /// A value out of its range.
+    #[error("settings: {key}: expected {expected}, found {found}")]
+    Invalid {
+        /// Dotted key, e.g. `openflow.dead_peer_timeout`.
+        key: &'static str,
+        /// What is allowed.
+        expected: String,
+        /// What was given.
+        found: String,
+    },
+}
+
+/// TLS for the OpenFlow channel (OpenFlow 1.3.5 §6.3.3): the controller presents `cert`
+/// and requires every switch to present a certificate that chains to `client_ca`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM file with the controller's certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM file with the controller's private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+    /// PEM file with the CA certificates that switch certificates must chain to.
+    pub client_ca: PathBuf,
+}
+
+/// The OpenFlow channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFlowSettings {
+    /// Listen address (default `0.0.0.0:6653`).
+    pub listen: SocketAddr,
+    /// TLS, or plain TCP when `None` (default).
+    pub tls: Option<TlsSettings>,
+    /// Silence after which we send an ECHO_REQUEST (default 5 s).
+    pub echo_interval: Duration,
+    /// Silence after which the switch is considered dead and disconnected (default 15 s).
+    pub dead_peer_timeout: Duration,
+    /// Longest wait for each handshake reply (HELLO, FEATURES, PORT_DESC; default 10 s).
+    pub handshake_timeout: Duration,
+    /// Longest wait for a BARRIER_REPLY before the switch is disconnected (default 30 s).
+    pub barrier_timeout: Duration,
+    /// Messages of one switch that may wait for the core; beyond it the switch is flooding
+    /// and is disconnected (default 4096).
+    pub inbound_queue: usize,
+    /// Bytes that may wait to be written to one switch; beyond it the switch is stalled and
+    /// is disconnected (default 64 MiB).
+    pub outbound_buffer: usize,
+}
+
+/// The REST API and metrics endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiSettings {
+    /// Listen address (default `127.0.0.1:8080`); `None` disables the API.
+    pub listen: Option<SocketAddr>,
+    /// Bearer token every request must carry. Without one the API is not started.
+    pub token: Option<String>,
+}
+
+/// Every controller setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// `[openflow]`.
+    pub openflow: OpenFlowSettings,
+    /// `[api]`.
+    pub api: ApiSettings,
+}
+
+impl Default for OpenFlowSettings {
+    fn default() -> Self {
+        OpenFlowSettings {
+            listen: SocketAddr::from(([0, 0, 0, 0], 6653)),
+            tls: None,
+            echo_interval: Duration::from_secs(5),
+            dead_peer_timeout: Duration::from_secs(15),
+            handshake_timeout: Duration::from_secs(10),
+            barrier_timeout: Duration::from_secs(30),
+            inbound_queue: 4096,
+            outbound_buffer: 64 << 20,
+        }
+    }
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            token: None,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    #[serde(default)]
+    openflow: FileOpenFlow,
+    #[serde(default)]
+    api: FileApi,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOpenFlow {
+    listen: Option<String>,
+    tls: Option<FileTls>,
+    echo_interval: Option<f64>,
+    dead_peer_timeout: Option<f64>,
+    handshake_timeout: Option<f64>,
+    barrier_timeout: Option<f64>,
+    inbound_queue: Option<i64>,
+    outbound_buffer: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTls {
+    cert: PathBuf,
+    key: PathBuf,
+    client_ca: PathBuf,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileApi {
+    listen: Option<String>,
+    enabled: Option<bool>,
+    token: Option<String>,
+    token_file: Option<PathBuf>,
+}
+
+fn parse_addr(key: &'static str, text: &str) -> Result<SocketAddr, SettingsError> {
+    text.parse().map_err(|_| SettingsError::Invalid {
+        key,
+        expected: "an IP address and port, e.g. 127.0.0.1:6653 or [::1]:6653".into(),
+        found: format!("{text:?}"),
+    })
+}
+
+fn parse_secs(key: &'static str, secs: f64) -> Result<Duration, SettingsError> {
+    // At most a day: longer keepalives make no sense and keep Duration arithmetic in range.
+    if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(SettingsError::Invalid {
+            key,
+            expected: "seconds in (0, 86400]".into(),
+            found: secs.to_string(),
+        })
+    }
+}
+
+fn parse_count(key: &'static str, v: i64, min: usize, max: usize) -> Result<usize, SettingsError> {
+    usize::try_from(v)
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| SettingsError::Invalid {
+            key,
+            expected: format!("an integer in {min}..={max}"),
+            found: v.to_string(),
+        })
+}
+
+fn check_token(key: &'static str, token: String) -> Result<String, SettingsError> {
+    let token = token.trim().to_owned();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(SettingsError::Invalid {
+            key,
+            expected: "a non-empty token of printable ASCII without spaces".into(),
+            found: format!("{} characters", token.chars().count()),
+        });
+    }
+    Ok(token)
+}
+
+impl Settings {
+    /// Parses a settings file's text; absent keys keep their defaults.
+    pub fn from_toml_str(text: &str) -> Result<Settings, SettingsError> {
+        let de = toml::Deserializer::new(text);
+        let file: FileSettings = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            SettingsError::Parse {
+                path: if path == "." {
+                    "(top level)".into()
+                } else {
+                    path
+                },
+                message: e.inner().to_string(),
+            }
+        })?;
+        Settings::from_file_settings(file)
+    }
+
+    /// Reads and parses a settings file (see [`Settings::from_toml_str`]).
+    pub fn from_file(path: &Path) -> Result<Settings, SettingsError> {
+        let io = |source| SettingsError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_SETTINGS_BYTES {
+            return Err(SettingsError::TooLarge {
+                path: path.to_owned(),
+                size,
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        Settings::from_toml_str(&text)
+    }
+
+    fn from_file_settings(file: FileSettings) -> Result<Settings, SettingsError> {
+        let mut s = Settings::default();
+        let of = file.openflow;
+        if let Some(listen) = of.listen {
+            s.openflow.listen = parse_addr("openflow.listen", &listen)?;
+        }
+        s.openflow.tls = of.tls.map(|t| TlsSettings {
+            cert: t.cert,
+            key: t.key,
+            client_ca: t.client_ca,
+        });
+        if let Some(v) = of.echo_interval {
+            s.openflow.echo_interval = parse_secs("openflow.echo_interval", v)?;
+        }
+        if let Some(v) = of.dead_peer_timeout {
+            s.openflow.dead_peer_timeout = parse_secs("openflow.dead_peer_timeout", v)?;
+        }
+        if let Some(v) = of.handshake_timeout {
+            s.openflow.handshake_timeout = parse_secs("openflow.handshake_timeout", v)?;
+        }
+        if let Some(v) = of.barrier_timeout {
+            s.openflow.barrier_timeout = parse_secs("openflow.barrier_timeout", v)?;
+        }
+        if let Some(v) = of.inbound_queue {
+            s.openflow.inbound_queue = parse_count("openflow.inbound_queue", v, 1, 1 << 20)?;
+        }
+        if let Some(v) = of.outbound_buffer {
+            s.openflow.outbound_buffer =
+                parse_count("openflow.outbound_buffer", v, MIN_OUTBOUND_BUFFER, 1 << 32)?;
+        }
+        let api = file.api;
+        if let Some(listen) = api.listen {
+            s.api.listen = Some(parse_addr("api.listen", &listen)?);
+        }
+        if api.enabled == Some(false) {
+            s.api.listen = None;
+        }
+        match (api.token, api.token_file) {
+            (Some(_), Some(_)) => {
+                return Err(SettingsError::Invalid {
+                    key: "api.token_file",
+                    expected: "either api.token or api.token_file, not both".into(),
+                    found: "both".into(),
+                });
+            }
+            (Some(token), None) => s.api.token = Some(check_token("api.token", token)?),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| SettingsError::Io { path, source })?;
+                s.api.token = Some(check_token("api.token_file", text)?);
+            }
+            (None, None) => {}
+        }
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Applies the environment: [`ENV_API_TOKEN`], [`ENV_OPENFLOW_LISTEN`],
+    /// [`ENV_API_LISTEN`]. `var` looks a variable up (pass `|k| std::env::var(k).ok()`).
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingsError> {
+        if let Some(token) = var(ENV_API_TOKEN) {
+            self.api.token = Some(check_token("FLOWFALL_API_TOKEN", token)?);
+        }
+        if let Some(listen) = var(ENV_OPENFLOW_LISTEN) {
+            self.openflow.listen = parse_addr("FLOWFALL_OPENFLOW_LISTEN", &listen)?;
+        }
+        if let Some(listen) = var(ENV_API_LISTEN) {
+            self.api.listen = Some(parse_addr("FLOWFALL_API_LISTEN", &listen)?);
+        }
+        Ok(())
+    }
+
+    /// Checks the relations between values (the per-value ranges are checked on parse).
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let of = &self.openflow;
+        if of.dead_peer_timeout <= of.echo_interval {
+            return Err(SettingsError::Invalid {
+                key: "openflow.dead_peer_timeout",
+                expected: format!(
+                    "more than openflow.echo_interval ({} s)",
+                    of.echo_interval.as_secs_f64()
+                ),
+                found: format!("{} s", of.dead_peer_timeout.as_secs_f64()),
+            });
+        }
+        if of.outbound_buffer < MIN_OUTBOUND_BUFFER {
+            return Err(SettingsError::Invalid {
+                key: "openflow.outbound_buffer",
+                expected: format!(">= {MIN_OUTBOUND_BUFFER} bytes"),
+                found: of.outbound_buffer.to_string(),
+            });
+        }
+        if of.inbound_queue == 0 {
+            return Err(SettingsError::Invalid {
+                key: "openflow.inbound_queue",
+                expected: ">= 1".into(),
+                found: "0".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(Settings::from_toml_str("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let s = Settings::from_toml_str(
+            r#"
+            [openflow]
+            listen = "127.0.0.1:16653"
+            echo_interval = 0.5
+            dead_peer_timeout = 2
+            inbound_queue = 16
+            outbound_buffer = 100000
+            [openflow.tls]
+            cert = "c.pem"
+            key = "k.pem"
+            client_ca = "ca.pem"
+            [api]
+            listen = "[::1]:9090"
+            token = "abc"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.openflow.listen, "127.0.0.1:16653".parse().unwrap());
+        assert_eq!(s.openflow.echo_interval, Duration::from_millis(500));
+        assert_eq!(s.openflow.dead_peer_timeout, Duration::from_secs(2));
+        assert_eq!(s.openflow.inbound_queue, 16);
+        assert_eq!(
+            s.openflow.tls.as_ref().unwrap().client_ca,
+            PathBuf::from("ca.pem")
+        );
+        assert_eq!(s.api.listen, Some("[::1]:9090".parse().unwrap()));
+        assert_eq!(s.api.token.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn unknown_key_names_its_path() {
+        let err = Settings::from_toml_str("[openflow]\nlisten_port = 1\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("openflow"), "{text}");
+        assert!(text.contains("listen_port"), "{text}");
+    }
+
+    #[test]
+    fn bad_values_name_key_expected_and_found() {
+        let err = Settings::from_toml_str("[openflow]\necho_interval = -1\n").unwrap_err();
+        assert!(matches!(
+            err,
+            SettingsError::Invalid {
+                key: "openflow.echo_interval",
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("found -1"), "{err}");
+        let err = Settings::from_toml_str("[openflow]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(err.to_string().contains("openflow.listen"), "{err}");
+        let err = Settings::from_toml_str("[openflow]\ninbound_queue = 0\n").unwrap_err();
+        assert!(err.to_string().contains("openflow.inbound_queue"), "{err}");
+        let err = Settings::from_toml_str("[openflow]\noutbound_buffer = 10\n").unwrap_err();
+        assert!(err.to_string().contains("65535"), "{err}");
+    }
+
+    #[test]
+    fn dead_peer_timeout_must_exceed_echo_interval() {
+        let err =
+            Settings::from_toml_str("[openflow]\necho_interval = 10\ndead_peer_timeout = 10\n")
+                .unwrap_err();
+        assert!(
+            err.to_string().contains("openflow.dead_peer_timeout"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn token_sources() {
+        let err = Settings::from_toml_str("[api]\ntoken = \"a b\"\n").unwrap_err();
+        assert!(err.to_string().contains("api.token"), "{err}");
+        let err =
+            Settings::from_toml_str("[api]\ntoken = \"a\"\ntoken_file = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+        let dir = std::env::temp_dir().join(format!("ff-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("token");
+        std::fs::write(&file, "from-file\n").unwrap();
+        let text = format!("[api]\ntoken_file = {:?}\n", file.display().to_string());
+        let s = Settings::from_toml_str(&text).unwrap();
+        assert_eq!(s.api.token.as_deref(), Some("from-file"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let mut s = Settings::from_toml_str("[api]\ntoken = \"file\"\n").unwrap();
+        s.apply_env(|k| match k {
+            ENV_API_TOKEN => Some("env".into()),
+            ENV_OPENFLOW_LISTEN => Some("127.0.0.1:1".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.api.token.as_deref(), Some("env"));
+        assert_eq!(s.openflow.listen, "127.0.0.1:1".parse().unwrap());
+        assert!(
+            s.apply_env(|k| (k == ENV_API_LISTEN).then(|| "nope".into()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn api_can_be_disabled() {
+        let s = Settings::from_toml_str("[api]\nenabled = false\n").unwrap();
+        assert_eq!(s.api.listen, None);
+    }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Turns the JSON reports of scripts/bench-*.sh into Markdown tables with ratios.
+
+    scripts/bench_report.py controllers DIR   # bench-controllers.sh output
+    scripts/bench_report.py install DIR       # bench-install.sh output
+    scripts/bench_report.py scale DIR         # bench-scale.sh output
+"""
+
+import json
+import os
+import sys
+
+OURS = "flowfall"  # FlowFall with its addresses active: PACKET_IN -> PACKET_OUT
+OURS_NEW = "flowfall-new"  # FlowFall with a new address per PACKET_IN: path setup
+PEERS = ["ovs-testcontroller", "os-ken"]
+LABELS = {
+    OURS: "FlowFall (reactive, addresses active)",
+    OURS_NEW: "FlowFall (reactive, new address per PACKET_IN)",
+    "ovs-testcontroller": "ovs-testcontroller (learning switch)",
+    "os-ken": "os-ken simple_switch_13 (learning switch)",
+}
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def fmt(v, digits=0):
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def ratio(a, b):
+    return "-" if not a or not b else f"{a / b:.2f}x"
+
+
+def machine(d):
+    text = open(os.path.join(d, "machine.md")).read() if os.path.exists(os.path.join(d, "machine.md")) else ""
+    return text.strip()
+
+
+def controllers(d):
+    names = [n for n in [OURS, OURS_NEW] + PEERS if load(os.path.join(d, f"{n}-throughput.json"))]
+    r = {n: {k: load(os.path.join(d, f"{n}-{k}.json")) for k in ("throughput", "latency", "half-rate")} for n in names}
+    out = []
+    w = out.append
+    first = next(iter(r.values()), {}).get("throughput") or {}
+    w(f"Generator: {first.get('sending_switches', '?')} sending switches, window {first.get('window', '?')}, "
+      f"{fmt(first.get('duration_s'))} s measured after a warm-up; latency mode keeps one PACKET_IN in "
+      "flight per switch.")
+    w("")
+    w("| controller | responses/s | FLOW_MODs | PACKET_OUTs | latency mode: responses/s | p50 µs | p99 µs | p99.9 µs |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n in names:
+        t, l = r[n]["throughput"] or {}, r[n]["latency"] or {}
+        lat = l.get("latency_us", {})
+        w(f"| {LABELS[n]} | {fmt(t.get('responses_per_sec'))} | {fmt(t.get('traffic', {}).get('flow_mods'))} | "
+          f"{fmt(t.get('traffic', {}).get('packet_outs'))} | {fmt(l.get('responses_per_sec'))} | "
+          f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
+    half = (r.get(OURS, {}).get("half-rate") or {}).get("rate_limit")
+    if half:
+        w("")
+        w(f"Offered load {fmt(half)} PACKET_INs/s (half of FlowFall's peak) to every controller:")
+        w("")
+        w("| controller | answered/s | lost | p50 µs | p99 µs | p99.9 µs |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for n in names:
+            h = r[n]["half-rate"] or {}
+            lat = h.get("latency_us", {})
+            w(f"| {LABELS[n]} | {fmt(h.get('responses_per_sec'))} | {fmt(h.get('lost'))} | {fmt(lat.get('p50'), 1)} | "
+              f"{fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
+    w("")
+    w("| ratio | responses/s (ours / peer) | latency-mode p50 (peer / ours) |")
+    w("|---|---:|---:|")
+    for o in (OURS, OURS_NEW):
+        if o not in r:
+            continue
+        ours_t = (r[o]["throughput"] or {}).get("responses_per_sec")
+        ours_l = ((r[o]["latency"] or {}).get("latency_us") or {}).get("p50")
+        for n in PEERS:
+            if n in r:
+                peer_t = (r[n]["throughput"] or {}).get("responses_per_sec")
+                peer_l = ((r[n]["latency"] or {}).get("latency_us") or {}).get("p50")
+                w(f"| {LABELS[o]} / {n} | {ratio(ours_t, peer_t)} | {ratio(peer_l, ours_l)} |")
+    w("")
+    tc = (r.get("ovs-testcontroller", {}).get("throughput") or {}).get("responses_per_sec")
+    for o in (OURS, OURS_NEW):
+        if o not in r:
+            continue
+        ours_t = (r[o]["throughput"] or {}).get("responses_per_sec") or 0
+        if tc:
+            w(f"- Target 1 ({LABELS[o]}), responses/s >= 3x ovs-testcontroller: {ours_t / tc:.2f}x, "
+              f"{'met' if ours_t >= 3 * tc else 'MISSED'}.")
+    p99 = (((r.get(OURS, {}).get("half-rate") or {}).get("latency_us")) or {}).get("p99")
+    if p99 is not None:
+        w(f"- Target 2, p99 < 1 ms at half of FlowFall's peak: {p99:,.1f} µs, {'met' if p99 < 1000 else 'MISSED'}.")
+    return out
+
+
+def install(d):
+    rows = []
+    for name, label in [("ofctl", "ovs-ofctl add-flows"), ("ofctl-bundle", "ovs-ofctl --bundle add-flows"),
+                        ("loadgen", "flowfall-loadgen install"), ("loadgen-bundle", "flowfall-loadgen install --bundle"),
+                        ("controller", "flowfall-controller (proactive)")]:
+        j = load(os.path.join(d, f"{name}.json"))
+        if j:
+            rows.append((label, j))
+    out = []
+    w = out.append
+    n = rows[0][1].get("flows") if rows else None
+    w(f"{fmt(n)} flow entries into a userspace-datapath (netdev) Open vSwitch bridge; time from the "
+      "start (ovs-ofctl) or the TCP connect (controller side) to the BARRIER_REPLY; the entries in the "
+      "switch are counted afterwards.")
+    w("")
+    w("| installer | seconds | flows/s | entries in switch |")
+    w("|---|---:|---:|---:|")
+    for label, j in rows:
+        s = j.get("connect_to_barrier_s")
+        w(f"| {label} | {fmt(s, 3)} | {fmt(j['flows'] / s if s else None)} | {fmt(j.get('flows_in_switch'))} |")
+    by = {label: j.get("connect_to_barrier_s") for label, j in rows}
+    w("")
+    w("| ratio (time, lower is better) | value | target <= 1.5x |")
+    w("|---|---:|---|")
+    for ours, ref in [("flowfall-loadgen install", "ovs-ofctl add-flows"),
+                      ("flowfall-loadgen install --bundle", "ovs-ofctl --bundle add-flows"),
+                      ("flowfall-controller (proactive)", "ovs-ofctl --bundle add-flows")]:
+        if by.get(ours) and by.get(ref):
+            q = by[ours] / by[ref]
+            w(f"| {ours} / {ref} | {q:.2f}x | {'met' if q <= 1.5 else 'MISSED'} |")
+    return out
+
+
+def scale(d):
+    out = []
+    w = out.append
+    w("| controller | switches | junctions (programmed / expected) | all connected s | all programmed s | "
+      "median s | reconciled | flow entries | controller RSS / peak MiB |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name in sorted(f for f in os.listdir(d) if f.startswith("scale-") and f.endswith(".json")):
+        j = load(os.path.join(d, name))
+        if not j:
+            continue
+        m = j.get("controller_memory") or {}
+        mem = f"{m['rss_kib'] / 1024:.1f} / {m['hwm_kib'] / 1024:.1f}" if m else "-"
+        w(f"| {name[6:-5]} | {j['switches']} | {j['programmed']} / {j['expected_programmed']} | "
+          f"{fmt(j['all_connected_s'], 3)} | {fmt(j.get('all_programmed_s'), 3)} | "
+          f"{fmt(j.get('median_programmed_s'), 3)} | {j['reconciled']} | {fmt(j['flows_total'])} | {mem} |")
+    return out
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("controllers", "install", "scale"):
+        sys.exit(__doc__)
+    kind, d = sys.argv[1], sys.argv[2]
+    lines = {"controllers": controllers, "install": install, "scale": scale}[kind](d)
+    info = machine(d)
+    if info:
+        lines += ["", "Machine:", "", info]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
