@@ -7,8 +7,9 @@
 //!
 //! Throughput is in flow entries, so criterion prints flows per second. Freeing the tables is
 //! not timed (a controller keeps them). With `--bench`, a
-//! summary follows: flows/s per size, the log-log slope of time against customers (1.0 =
-//! linear) and the share of addresses the one-VM diff touches.
+//! summary follows: flows/s per size, the log-log slope of time against customers between
+//! sizes (1.0 = linear) with the marginal cost per entry, and the share of addresses the one-VM
+//! diff touches next to the share that crossed the dead VM.
 //!
 //! Run: `cargo bench --bench compile` (a subset: `cargo bench --bench compile -- shownet`).
 
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
-use flowfall_compile::{Compilation, Diff, LiveVms};
+use flowfall_compile::{AddressId, Compilation, Diff, LiveVms};
 use flowfall_topology::synthetic::{SyntheticSpec, generate};
 use flowfall_topology::{SelectorKind, Topology, VmId};
 
@@ -141,12 +142,12 @@ fn summary() {
     println!("\nsummary (median of 3 runs each)");
     let t = shownet();
     let d = timed(101, || compile(&t).tables());
+    let entries = compile_tables(&t);
     println!(
-        "  shownet2015: {} entries in {:.1} us",
-        compile_tables(&t),
+        "  shownet2015: {entries} entries in {:.1} us",
         d.as_secs_f64() * 1e6
     );
-    let mut points = Vec::new();
+    let mut points: Vec<(f64, f64, f64)> = Vec::new(); // customers, entries, seconds
     for n in SIZES {
         let t = synthetic(n, SelectorKind::Maglev);
         let flows = compile_tables(&t);
@@ -157,12 +158,22 @@ fn summary() {
             d.as_secs_f64() * 1e3,
             rate / 1e6
         );
-        points.push(((n as f64).ln(), d.as_secs_f64().ln()));
+        points.push((n as f64, flows as f64, d.as_secs_f64()));
     }
-    if let (Some(first), Some(last)) = (points.first(), points.last()) {
-        let slope = (last.1 - first.1) / (last.0 - first.0);
-        println!("  scaling slope d(log time)/d(log customers) = {slope:.3} (1.0 = linear)");
+    for w in points.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let slope = (b.2.ln() - a.2.ln()) / (b.0.ln() - a.0.ln());
+        let marginal = (b.2 - a.2) / (b.1 - a.1);
+        println!(
+            "  {:.0} -> {:.0} customers: slope d(log time)/d(log customers) = {slope:.2} \
+             (1 = linear); marginal {:.0} ns per entry = {:.2} M flows/s",
+            a.0,
+            b.0,
+            marginal * 1e9,
+            1e-6 / marginal
+        );
     }
+    let dead = VmId { layer: 0, index: 0 };
     for selector in [
         SelectorKind::Maglev,
         SelectorKind::Rendezvous,
@@ -175,6 +186,9 @@ fn summary() {
             .addresses()
             .iter()
             .filter(|a| a.services.contains(0))
+            .count();
+        let on_vm = (0..base.addresses().len())
+            .filter(|&i| base.chosen_vms(AddressId(i)).contains(&dead))
             .count();
         let mut times = Vec::new();
         let mut diff = Diff::default();
@@ -189,12 +203,18 @@ fn summary() {
         }
         let took = median(times);
         let touched = diff.address_owners().len();
+        let pct = |x: usize| 100.0 * x as f64 / users.max(1) as f64;
+        let layer = t.layer(0);
         println!(
-            "  one VM down, 100000 customers, {selector}: {:.1} ms, {} ops, {touched} of {users} \
-             layer-0 addresses touched ({:.2}%, 1/64 = 1.56%)",
+            "  one VM down, 100000 customers, {selector}: {:.1} ms, {} ops; {touched} of {users} \
+             layer-0 addresses touched ({:.2}%); {on_vm} ({:.2}%) crossed the dead VM \
+             (weight {} of {})",
             took.as_secs_f64() * 1e3,
             diff.len(),
-            100.0 * touched as f64 / users.max(1) as f64
+            pct(touched),
+            pct(on_vm),
+            layer.and_then(|l| l.vms.first()).map_or(0, |v| v.weight),
+            layer.map_or(0, |l| l.total_weight()),
         );
     }
 }

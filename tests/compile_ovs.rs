@@ -39,7 +39,10 @@ struct OvsHop {
 
 /// The flow description `ofproto/trace` takes for `p`.
 fn flow_text(p: &Packet) -> String {
-    let mut s = format!("in_port={},dl_src={},dl_dst={}", p.in_port, p.eth_src, p.eth_dst);
+    let mut s = format!(
+        "in_port={},dl_src={},dl_dst={}",
+        p.in_port, p.eth_src, p.eth_dst
+    );
     if let Some(tag) = p.vlan {
         s.push_str(&format!(",dl_vlan={}", tag.vid));
     }
@@ -79,10 +82,12 @@ fn parse_bridge(trace: &str, bridge: &str) -> Result<OvsHop, String> {
             break;
         }
         if let Some((_, cookie)) = line.split_once(", cookie 0x") {
-            let hex = cookie.split(|c: char| !c.is_ascii_hexdigit()).next().unwrap_or("");
-            hop.cookie = Some(
-                u64::from_str_radix(hex, 16).map_err(|e| format!("cookie in {line:?}: {e}"))?,
-            );
+            let hex = cookie
+                .split(|c: char| !c.is_ascii_hexdigit())
+                .next()
+                .unwrap_or("");
+            hop.cookie =
+                Some(u64::from_str_radix(hex, 16).map_err(|e| format!("cookie in {line:?}: {e}"))?);
         } else if let Some(port) = line.strip_prefix("output:") {
             hop.outputs
                 .push(port.parse().map_err(|e| format!("port in {line:?}: {e}"))?);
@@ -100,8 +105,14 @@ fn parse_bridge(trace: &str, bridge: &str) -> Result<OvsHop, String> {
 
 /// Checks one simulated junction crossing against `ofproto/trace`.
 fn check_step(lab: &Lab, topology: &Topology, step: &Step) {
-    let switch = topology.switch(step.switch).map(|s| s.name.clone()).unwrap_or_default();
-    let bridge = lab.switch(&switch).map(|s| s.bridge.clone()).unwrap_or_default();
+    let switch = topology
+        .switch(step.switch)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let bridge = lab
+        .switch(&switch)
+        .map(|s| s.bridge.clone())
+        .unwrap_or_default();
     let flow = flow_text(&step.packet);
     let text = lab
         .trace(&switch, &flow)
@@ -109,11 +120,20 @@ fn check_step(lab: &Lab, topology: &Topology, step: &Step) {
     let ovs = parse_bridge(&text, &bridge).unwrap_or_else(|e| panic!("{e}"));
     let sim_cookie = step.hits.last().map(|h| h.cookie.0);
     let sim_outputs: Vec<u32> = step.output.iter().map(|o| o.port).collect();
-    assert_eq!(ovs.cookie, sim_cookie, "{switch} {flow}: matched entry\n{text}");
+    assert_eq!(
+        ovs.cookie, sim_cookie,
+        "{switch} {flow}: matched entry\n{text}"
+    );
     assert_eq!(ovs.outputs, sim_outputs, "{switch} {flow}: output\n{text}");
     if let Some(out) = &step.output {
-        let eth_dst = ovs.eth_dst.unwrap_or_else(|| step.packet.eth_dst.to_string());
-        assert_eq!(eth_dst, out.packet.eth_dst.to_string(), "{switch} {flow}: eth_dst\n{text}");
+        let eth_dst = ovs
+            .eth_dst
+            .unwrap_or_else(|| step.packet.eth_dst.to_string());
+        assert_eq!(
+            eth_dst,
+            out.packet.eth_dst.to_string(),
+            "{switch} {flow}: eth_dst\n{text}"
+        );
     }
 }
 
@@ -134,17 +154,29 @@ fn compare_with_ovs(config: &Path) {
         lab.add_flow_text(&t.name, &text)
             .unwrap_or_else(|e| panic!("add-flows {}: {e}", t.name));
         let held = lab.flows(&t.name).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(held.len(), t.entries.len(), "dump-flows {} after add-flows", t.name);
+        assert_eq!(
+            held.len(),
+            t.entries.len(),
+            "dump-flows {} after add-flows",
+            t.name
+        );
     }
     let fabric = Fabric::from_tables(&tables).unwrap_or_else(|e| panic!("{e}"));
     let tracer = Tracer::new(&topology, &fabric, None);
-    let remote: IpAddr = lab.info().router.address.parse().unwrap_or_else(|e| panic!("{e}"));
+    let remote: IpAddr = lab
+        .info()
+        .router
+        .address
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
     let n = topology.layers().len();
     let mut hops = 0;
     for cust in topology.customers() {
         let tos = cust.tos.unwrap_or(0);
         for i in c.addresses_of(cust.index) {
-            let a = c.address(AddressId(i)).unwrap_or_else(|| panic!("address {i}"));
+            let a = c
+                .address(AddressId(i))
+                .unwrap_or_else(|| panic!("address {i}"));
             let host = sample_host(a.prefix);
             let far = if host.is_ipv6() {
                 flowfall_compile::sim::trace::remote_host(true)
@@ -160,14 +192,24 @@ fn compare_with_ovs(config: &Path) {
                 .and_then(|p| tracer.run(n, p))
                 .unwrap_or_else(|e| panic!("{e}"));
             for t in [&up, &down] {
-                assert!(t.delivered(), "{} {}: {}", cust.name, a.prefix, t.describe(&topology));
+                assert!(
+                    t.delivered(),
+                    "{} {}: {}",
+                    cust.name,
+                    a.prefix,
+                    t.describe(&topology)
+                );
                 for step in &t.steps {
                     check_step(&lab, &topology, step);
                     hops += 1;
                 }
             }
             // Spoofed: the customer's ToS with another source, its source with another ToS.
-            let spoofed_src = if host.is_ipv6() { far } else { "100.64.0.9".parse().unwrap_or(far) };
+            let spoofed_src = if host.is_ipv6() {
+                far
+            } else {
+                "100.64.0.9".parse().unwrap_or(far)
+            };
             let wrong_tos = tos ^ 0x04;
             for (src, tos) in [(spoofed_src, tos), (host, wrong_tos)] {
                 let p = tracer
@@ -184,7 +226,10 @@ fn compare_with_ovs(config: &Path) {
             }
         }
     }
-    eprintln!("{}: {hops} junction crossings agree with ofproto/trace", config.display());
+    eprintln!(
+        "{}: {hops} junction crossings agree with ofproto/trace",
+        config.display()
+    );
     lab.down().unwrap_or_else(|e| panic!("lab down: {e}"));
 }
 

@@ -6,12 +6,17 @@
 //! the embedded ShowNet 2015 topology (examples/configs/shownet2015.toml) is served.
 //! SIGHUP re-reads `--config` and pushes only the difference; SIGINT/SIGTERM shut down
 //! gracefully (the switches keep their flows).
+//!
+//! The web portal is served on the REST port (<http://127.0.0.1:8080/> by default). Without a
+//! `[portal]` section in `--settings`, its only login is the REST API token (operator `api`,
+//! when the token has at least 16 characters); without any token nothing listens there.
+//! `--no-portal` serves the API alone.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use flowfall_controller::settings::{Settings, SettingsError, TlsSettings};
+use flowfall_controller::settings::{PortalSettings, Settings, SettingsError, TlsSettings};
 use flowfall_topology::Topology;
 
 use crate::offline::Failure;
@@ -35,7 +40,7 @@ pub struct RunArgs {
     /// Topology file (TOML, docs/config.md); default: the embedded ShowNet 2015 topology.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Controller settings file (TOML: [openflow], [openflow.tls], [api]).
+    /// Controller settings file (TOML: [openflow], [openflow.tls], [api], [portal]).
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
     /// OpenFlow listen address (default 0.0.0.0:6653).
@@ -47,9 +52,12 @@ pub struct RunArgs {
     /// File holding the REST API bearer token (or set FLOWFALL_API_TOKEN).
     #[arg(long, value_name = "FILE")]
     pub api_token_file: Option<PathBuf>,
-    /// Do not serve the REST API.
+    /// Do not serve the REST API (nor the portal).
     #[arg(long)]
     pub no_api: bool,
+    /// Do not serve the web portal on the REST port.
+    #[arg(long, conflicts_with = "no_api")]
+    pub no_portal: bool,
     /// TLS: the controller's certificate chain (PEM); needs --tls-key and --tls-client-ca.
     #[arg(long, value_name = "FILE", requires_all = ["tls_key", "tls_client_ca"])]
     pub tls_cert: Option<PathBuf>,
@@ -107,6 +115,9 @@ fn settings(args: &RunArgs) -> Result<Settings, Failure> {
     }
     if args.no_api {
         s.api.listen = None;
+    }
+    if args.no_portal {
+        s.portal = PortalSettings::Off;
     }
     if let (Some(cert), Some(key), Some(client_ca)) =
         (&args.tls_cert, &args.tls_key, &args.tls_client_ca)

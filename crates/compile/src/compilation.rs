@@ -87,19 +87,34 @@ fn enumerate_addresses(t: &Topology) -> (Vec<Address>, Vec<Range<usize>>) {
         }
         by_customer.push(start..addresses.len());
     }
-    // Owners in (name, prefix) order, so they do not depend on the order of the file.
+    // Owners: each address's hash, unless two collide; then, as OwnerTable documents, in
+    // (name, prefix) order so the result does not depend on the order of the file. Without a
+    // collision both give every address its hash, so the sort is only paid for collisions.
     let customers = t.customers();
     let name = |a: &Address| customers.get(a.customer).map_or("", |c| c.name.as_str());
-    let mut order: Vec<usize> = (0..addresses.len()).collect();
-    order.sort_unstable_by(|&i, &j| {
-        let (a, b) = (&addresses[i], &addresses[j]);
-        (name(a), a.prefix).cmp(&(name(b), b.prefix))
-    });
-    let mut owners = OwnerTable::with_capacity(addresses.len());
-    for i in order {
-        let owner = owners.assign(name(&addresses[i]), addresses[i].prefix);
-        if let Some(a) = addresses.get_mut(i) {
+    let base: Vec<OwnerId> = addresses
+        .iter()
+        .map(|a| OwnerId::for_address(name(a), a.prefix, 0))
+        .collect();
+    let mut sorted = base.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).all(|w| w[0] != w[1]) {
+        for (a, owner) in addresses.iter_mut().zip(base) {
             a.owner = owner;
+        }
+    } else {
+        let mut order: Vec<(&str, IpNet, usize)> = addresses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (name(a), a.prefix, i))
+            .collect();
+        order.sort_unstable();
+        let mut owners = OwnerTable::with_capacity(addresses.len());
+        for (n, prefix, i) in order {
+            let owner = owners.assign(n, prefix);
+            if let Some(a) = addresses.get_mut(i) {
+                a.owner = owner;
+            }
         }
     }
     (addresses, by_customer)
@@ -671,5 +686,113 @@ impl Compilation {
                 new_entries.push((0, e));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Overflow;
+    use std::net::Ipv4Addr;
+
+    const LAB: &str = include_str!("../../../examples/configs/lab.toml");
+
+    fn lab(edit: impl Fn(&str) -> String) -> Arc<Topology> {
+        Arc::new(Topology::from_toml_str(&edit(LAB)).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    #[test]
+    fn capacity_overflow_fails_the_compile() {
+        let t = lab(|s| s.replace("name = \"j1\"\n", "name = \"j1\"\ncapacity = 10\n"));
+        let err = Compilation::new(Arc::clone(&t), LiveVms::all(&t), 1).err();
+        assert_eq!(
+            err,
+            Some(Error::CapacityExceeded {
+                overflows: vec![Overflow {
+                    switch: "j1".into(),
+                    entries: 11,
+                    capacity: 10
+                }]
+            })
+        );
+        let fits = lab(|s| s.replace("name = \"j1\"\n", "name = \"j1\"\ncapacity = 11\n"));
+        assert!(Compilation::new(Arc::clone(&fits), LiveVms::all(&fits), 1).is_ok());
+    }
+
+    #[test]
+    fn failed_update_keeps_the_state() {
+        let t = lab(|s| s.to_owned());
+        let mut c =
+            Compilation::new(Arc::clone(&t), LiveVms::all(&t), 1).unwrap_or_else(|e| panic!("{e}"));
+        let before = c.all_entries();
+        let tight = lab(|s| s.replace("name = \"j2\"\n", "name = \"j2\"\ncapacity = 3\n"));
+        assert!(matches!(
+            c.update(Arc::clone(&tight), LiveVms::all(&tight), 2),
+            Err(Error::CapacityExceeded { .. })
+        ));
+        assert_eq!(c.all_entries(), before);
+        assert_eq!(c.generation(), 1);
+        // A live set of another shape is refused, also without changing anything.
+        let bigger = lab(|s| {
+            s.replace(
+                "up_mac = \"02:00:00:01:03:02\"",
+                "up_mac = \"02:00:00:01:03:02\"\n[[layers.hypervisors.vms]]\nname = \"fw-4\"\n\
+                 down_mac = \"02:00:00:01:04:01\"\nup_mac = \"02:00:00:01:04:02\"",
+            )
+        });
+        assert_eq!(
+            c.set_live(LiveVms::all(&bigger), 3).err(),
+            Some(Error::LiveMismatch)
+        );
+        assert_eq!(c.all_entries(), before);
+    }
+
+    #[test]
+    fn report_counts_entries_per_switch() {
+        let t = lab(|s| s.to_owned());
+        let c =
+            Compilation::new(Arc::clone(&t), LiveVms::all(&t), 1).unwrap_or_else(|e| panic!("{e}"));
+        // 5 addresses x 2 directions + table-miss, + 4 anti-spoof entries at J0.
+        let counts: Vec<usize> = c.report().switches.iter().map(|s| s.installed()).collect();
+        assert_eq!(counts, vec![15, 11, 11]);
+        let tables = c.tables();
+        let real: Vec<usize> = tables.switches.iter().map(|s| s.entries.len()).collect();
+        assert_eq!(real, counts);
+        // Reactive: 3 switch-wide entries, the punts at the edges, address flows on demand.
+        let r = lab(|s| s.replace("mode = \"proactive\"", "mode = \"reactive\""));
+        let c =
+            Compilation::new(Arc::clone(&r), LiveVms::all(&r), 1).unwrap_or_else(|e| panic!("{e}"));
+        let report = c.report();
+        let counts: Vec<(usize, usize)> = report
+            .switches
+            .iter()
+            .map(|s| (s.installed(), s.on_demand))
+            .collect();
+        assert_eq!(counts, vec![(12, 10), (3, 10), (8, 10)]);
+        assert_eq!(c.tables().len(), 23);
+        assert_eq!(c.all_entries().len(), 53);
+    }
+
+    #[test]
+    fn locate_finds_the_address_of_a_packet_in() {
+        let t = lab(|s| s.to_owned());
+        let c =
+            Compilation::new(Arc::clone(&t), LiveVms::all(&t), 1).unwrap_or_else(|e| panic!("{e}"));
+        let delta_host = IpAddr::V4(Ipv4Addr::new(10, 0, 44, 5));
+        let remote = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 1));
+        let up = Packet::ip(4, delta_host, remote, 8).unwrap_or_else(|e| panic!("{e}"));
+        let id = c.locate(0, &up).unwrap_or_else(|| panic!("not located"));
+        assert_eq!(
+            c.address(id).map(|a| a.prefix.to_string()).as_deref(),
+            Some("10.0.44.5/32")
+        );
+        // The same source on another customer's port is spoofed.
+        let spoofed = Packet { in_port: 1, ..up };
+        assert_eq!(c.locate(0, &spoofed), None);
+        // Downstream at the last switch: by destination.
+        let down = Packet::ip(1, remote, delta_host, 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.locate(2, &down), Some(id));
+        let unknown = Packet::ip(1, remote, remote, 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.locate(2, &unknown), None);
     }
 }

@@ -117,6 +117,21 @@ impl FlowEntry {
     }
 }
 
+/// The position of an instruction in the execution order of OpenFlow 1.3.5 §5.9 (meter,
+/// apply-actions, clear-actions, write-actions, write-metadata, goto-table), whatever its
+/// position in the entry; experimenter and unknown instructions last.
+pub(crate) fn execution_rank(i: &Instruction) -> u8 {
+    match i {
+        Instruction::Meter(_) => 0,
+        Instruction::ApplyActions(_) => 1,
+        Instruction::ClearActions => 2,
+        Instruction::WriteActions(_) => 3,
+        Instruction::WriteMetadata { .. } => 4,
+        Instruction::GotoTable(_) => 5,
+        Instruction::Experimenter { .. } | Instruction::Unknown { .. } => 6,
+    }
+}
+
 impl From<&FlowEntry> for FlowMod {
     fn from(e: &FlowEntry) -> FlowMod {
         e.to_flow_mod()

@@ -12,26 +12,14 @@
 use std::fmt::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use flowfall_ofp::action::OFPP_CONTROLLER;
+use flowfall_ofp::action::{
+    OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_LOCAL, OFPP_NORMAL, OFPP_TABLE,
+};
+use flowfall_ofp::flow_mod::OFPP_ANY;
 use flowfall_ofp::{Action, Instruction, MacAddr, Match, Oxm};
 
-use crate::entry::FlowEntry;
+use crate::entry::{FlowEntry, execution_rank};
 use crate::error::Error;
-
-/// `OFPP_IN_PORT`.
-const OFPP_IN_PORT: u32 = 0xffff_fff8;
-/// `OFPP_TABLE`.
-const OFPP_TABLE: u32 = 0xffff_fff9;
-/// `OFPP_NORMAL`.
-const OFPP_NORMAL: u32 = 0xffff_fffa;
-/// `OFPP_FLOOD`.
-const OFPP_FLOOD: u32 = 0xffff_fffb;
-/// `OFPP_ALL`.
-const OFPP_ALL: u32 = 0xffff_fffc;
-/// `OFPP_LOCAL`.
-const OFPP_LOCAL: u32 = 0xffff_fffe;
-/// `OFPP_ANY`.
-const OFPP_ANY: u32 = 0xffff_ffff;
 
 /// One entry as an `add-flows` line (no trailing newline).
 ///
@@ -294,15 +282,7 @@ fn write_v6(out: &mut String, name: &str, a: Ipv6Addr, m: Option<Ipv6Addr>) {
 /// meter, apply-actions, clear-actions, write-actions, write-metadata, goto-table.
 fn write_instructions(out: &mut String, instructions: &[Instruction]) -> Result<(), Error> {
     let mut ordered: Vec<&Instruction> = instructions.iter().collect();
-    ordered.sort_by_key(|i| match i {
-        Instruction::Meter(_) => 0,
-        Instruction::ApplyActions(_) => 1,
-        Instruction::ClearActions => 2,
-        Instruction::WriteActions(_) => 3,
-        Instruction::WriteMetadata { .. } => 4,
-        Instruction::GotoTable(_) => 5,
-        Instruction::Experimenter { .. } | Instruction::Unknown { .. } => 6,
-    });
+    ordered.sort_by_key(|i| execution_rank(i));
     let start = out.len();
     for i in ordered {
         let before = out.len();

@@ -145,29 +145,24 @@ fn own_tos(t: &Topology, customer: usize) -> u8 {
     t.customer(customer).and_then(|c| c.tos).unwrap_or(0)
 }
 
-fn trace_up(
+/// Traces address `id` upstream (from its customer, with its own ToS) or downstream.
+fn trace_dir(
     c: &Compilation,
     fabric: &Fabric,
     live: Option<&LiveVms>,
     id: AddressId,
+    upstream: bool,
 ) -> Result<Trace, TestCaseError> {
     let a = c.address(id).ok_or_else(|| fail("no address"))?;
     let t = c.topology();
-    Tracer::new(t, fabric, live)
-        .upstream(a.customer, sample_host(a.prefix), own_tos(t, a.customer))
-        .map_err(fail)
-}
-
-fn trace_down(
-    c: &Compilation,
-    fabric: &Fabric,
-    live: Option<&LiveVms>,
-    id: AddressId,
-) -> Result<Trace, TestCaseError> {
-    let a = c.address(id).ok_or_else(|| fail("no address"))?;
-    Tracer::new(c.topology(), fabric, live)
-        .downstream(sample_host(a.prefix))
-        .map_err(fail)
+    let tracer = Tracer::new(t, fabric, live);
+    let host = sample_host(a.prefix);
+    let trace = if upstream {
+        tracer.upstream(a.customer, host, own_tos(t, a.customer))
+    } else {
+        tracer.downstream(host)
+    };
+    trace.map_err(fail)
 }
 
 /// Checks both directions of every address against the compiled paths.
@@ -178,8 +173,8 @@ fn check_paths(c: &Compilation, fabric: &Fabric) -> TestResult {
         let id = AddressId(i);
         let a = c.address(id).ok_or_else(|| fail("no address"))?;
         let cust = t.customer(a.customer).ok_or_else(|| fail("no customer"))?;
-        let up = trace_up(c, fabric, Some(live), id)?;
-        let down = trace_down(c, fabric, Some(live), id)?;
+        let up = trace_dir(c, fabric, Some(live), id, true)?;
+        let down = trace_dir(c, fabric, Some(live), id, false)?;
         match effective(c, id) {
             None => {
                 prop_assert_eq!(&up.outcome, &Outcome::Dropped { switch: 0 }, "{}", a.prefix);
@@ -384,8 +379,8 @@ fn all_traces(
         out.insert(
             owner,
             (
-                trace_up(c, fabric, None, id)?,
-                trace_down(c, fabric, None, id)?,
+                trace_dir(c, fabric, None, id, true)?,
+                trace_dir(c, fabric, None, id, false)?,
             ),
         );
     }

@@ -22,19 +22,25 @@
 //! - **Downstream** mirrors it with `ipv4_dst`/`ipv6_dst = a` and no ToS match (return
 //!   traffic carries the Internet's ToS; the service set comes from the configuration, so a
 //!   known customer's return traffic never takes a bypass by default: fail-closed, fixing
-//!   defect 1 of §4): at J`k`, `k < n`, `in_port` = VU port of `h[k]` or BU port; at J`n`
+//!   defect 1 of architecture.md §4): at J`k`, `k < n`, `in_port` = VU port of `h[k]` or BU port; at J`n`
 //!   the edge-up port. Actions: `set_field eth_dst = vm.up_mac, output VD port` of `h[k-1]`,
 //!   or `output BD port`; at J0 `set_field eth_dst = CPE MAC, output customer port`.
-//! - **Blocked** (a layer of the set has no live VM and is fail-closed): one drop entry at
+//! - **Blocked** (a layer of the set has no live VM and is fail-closed, or fail-open without
+//!   a bypass link; a fail-open layer with one sends the traffic past it): one drop entry at
 //!   J0 (upstream match) and one at J`n` (downstream match), nothing in between.
 //! - **Anti-spoofing** at J0: per customer port a drop below the address entries, so a source
 //!   address outside the customer's prefixes, a wrong ToS value (ToS mode) and non-IP frames
-//!   (customers' CPEs use static ARP, as the paper's static design implies) go nowhere. With
+//!   from a customer go nowhere. With
 //!   `spoof_action = "remark"` the J0 upstream entries match no ToS and first rewrite
 //!   `ip_dscp` (and `ip_ecn` in `tos8`) to the customer's value, so re-marked traffic takes
 //!   the normal path.
+//! - **Non-IP** frames (ARP, LLDP, ...) are dropped by the table-miss entry in both modes: the
+//!   CPEs and the backbone router reach their next hops through static neighbour entries, as
+//!   the paper's static design implies, and the junctions rewrite `eth_dst` anyway.
 //! - **Reactive mode** installs the same address entries (with the chain's idle timeout)
-//!   when the address's first packet reaches the controller through its punt entries.
+//!   when the address's first packet reaches the controller through its punt entries; other
+//!   IPv4/IPv6 packets no entry matches (e.g. from the backbone to an address of no customer)
+//!   also go to the controller, so a reactive controller should rate-limit packet-ins.
 
 use flowfall_ofp::{Action, Instruction, Match, Oxm};
 use flowfall_tos::{Encoding, TosMatch};
@@ -43,7 +49,7 @@ use ipnet::IpNet;
 use crate::cookie::{Cookie, CookieKind, OwnerId};
 use crate::entry::{FlowEntry, Instructions};
 use crate::path::Hop;
-use crate::plan::Plan;
+use crate::plan::{BypassPlan, Plan, VmPlan};
 
 /// Priority of the table-miss entry.
 pub const PRIORITY_TABLE_MISS: u16 = 0;
@@ -289,46 +295,40 @@ impl Rules<'_> {
         }
     }
 
-    /// Where upstream traffic leaving layer `l` through `hop` enters switch `l + 1`.
-    fn up_port_of(&self, l: usize, hop: Option<Hop>) -> Option<u32> {
+    /// What `hop` at layer `l` gives: `vm(..)` of the VM crossed, `bypass(..)` of the bypass
+    /// link taken, `None` when blocked (or the indices name nothing).
+    fn via<T>(
+        &self,
+        l: usize,
+        hop: Option<Hop>,
+        vm: impl FnOnce(&VmPlan) -> T,
+        bypass: impl FnOnce(&BypassPlan) -> T,
+    ) -> Option<T> {
         let layer = self.plan.layers.get(l)?;
         match hop? {
-            Hop::Vm(v) => layer.vms.get(v as usize).map(|vm| vm.up_port),
-            Hop::Bypass(b) => layer.bypass.get(usize::from(b)).map(|b| b.up_port),
+            Hop::Vm(v) => layer.vms.get(v as usize).map(vm),
+            Hop::Bypass(b) => layer.bypass.get(usize::from(b)).map(bypass),
             Hop::Blocked => None,
         }
     }
 
-    /// Where downstream traffic leaving layer `l` through `hop` enters switch `l`.
+    /// Where upstream traffic leaving layer `l` through `hop` enters switch `l + 1` (VD/BD).
+    fn up_port_of(&self, l: usize, hop: Option<Hop>) -> Option<u32> {
+        self.via(l, hop, |v| v.up_port, |b| b.up_port)
+    }
+
+    /// Where downstream traffic leaving layer `l` through `hop` enters switch `l` (VU/BU).
     fn down_port_of(&self, l: usize, hop: Option<Hop>) -> Option<u32> {
-        let layer = self.plan.layers.get(l)?;
-        match hop? {
-            Hop::Vm(v) => layer.vms.get(v as usize).map(|vm| vm.down_port),
-            Hop::Bypass(b) => layer.bypass.get(usize::from(b)).map(|b| b.down_port),
-            Hop::Blocked => None,
-        }
+        self.via(l, hop, |v| v.down_port, |b| b.down_port)
     }
 
     /// Upstream instructions at switch `l` sending traffic into layer `l`.
     fn towards_layer(&self, l: usize, hop: Option<Hop>) -> Option<Instructions> {
-        let layer = self.plan.layers.get(l)?;
-        match hop? {
-            Hop::Vm(v) => layer.vms.get(v as usize).map(|vm| vm.up_instr.clone()),
-            Hop::Bypass(b) => layer.bypass.get(usize::from(b)).map(|b| b.up_instr.clone()),
-            Hop::Blocked => None,
-        }
+        self.via(l, hop, |v| v.up_instr.clone(), |b| b.up_instr.clone())
     }
 
     /// Downstream instructions at switch `l + 1` sending traffic back into layer `l`.
     fn back_to_layer(&self, l: usize, hop: Option<Hop>) -> Option<Instructions> {
-        let layer = self.plan.layers.get(l)?;
-        match hop? {
-            Hop::Vm(v) => layer.vms.get(v as usize).map(|vm| vm.down_instr.clone()),
-            Hop::Bypass(b) => layer
-                .bypass
-                .get(usize::from(b))
-                .map(|b| b.down_instr.clone()),
-            Hop::Blocked => None,
-        }
+        self.via(l, hop, |v| v.down_instr.clone(), |b| b.down_instr.clone())
     }
 }

@@ -15,20 +15,15 @@
 
 use std::collections::BTreeMap;
 
-use flowfall_ofp::action::OFPP_CONTROLLER;
+use flowfall_ofp::action::{OFPP_CONTROLLER, OFPP_IN_PORT, OFPP_TABLE};
 use flowfall_ofp::flow_mod::{OFPG_ANY, OFPP_ANY, OFPTT_ALL, flow_mod_flags};
 use flowfall_ofp::{Action, FlowMod, FlowModCommand, Instruction};
 
 use super::field::{Field, FieldMatch, covers, normalize, normalize_match, overlap};
 use super::packet::{Packet, VlanTag};
 use crate::cookie::Cookie;
-use crate::entry::FlowEntry;
+use crate::entry::{FlowEntry, execution_rank};
 use crate::error::Error;
-
-/// `OFPP_IN_PORT`.
-pub const OFPP_IN_PORT: u32 = 0xffff_fff8;
-/// `OFPP_TABLE`.
-const OFPP_TABLE: u32 = 0xffff_fff9;
 
 /// An installed entry with its normalised match.
 #[derive(Debug, Clone)]
@@ -358,7 +353,7 @@ impl SimSwitch {
             });
             let mut goto = None;
             let mut rank: Vec<&Instruction> = e.instructions.iter().collect();
-            rank.sort_by_key(|i| instruction_rank(i));
+            rank.sort_by_key(|i| execution_rank(i));
             for ins in rank {
                 match ins {
                     Instruction::Meter(_) => {}
@@ -403,18 +398,6 @@ impl SimSwitch {
                 }
             }
         }
-    }
-}
-
-fn instruction_rank(i: &Instruction) -> u8 {
-    match i {
-        Instruction::Meter(_) => 0,
-        Instruction::ApplyActions(_) => 1,
-        Instruction::ClearActions => 2,
-        Instruction::WriteActions(_) => 3,
-        Instruction::WriteMetadata { .. } => 4,
-        Instruction::GotoTable(_) => 5,
-        Instruction::Experimenter { .. } | Instruction::Unknown { .. } => 6,
     }
 }
 

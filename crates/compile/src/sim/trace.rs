@@ -379,53 +379,21 @@ impl<'a> Tracer<'a> {
                     };
                     return Ok(trace);
                 }
-                Some(PortRole::VnfUp { layer, hypervisor }) => {
-                    let Some(l) = t.layer(layer) else { break };
-                    let hv = l.hypervisors.get(hypervisor);
-                    let vm = l
-                        .vms_on(hypervisor)
-                        .iter()
-                        .find(|v| mac(v.down_mac) == next.eth_dst);
-                    let (Some(hv), Some(vm)) = (hv, vm) else {
-                        trace.outcome = Outcome::NoVm {
-                            switch: k,
-                            port: out.port,
-                            eth_dst: next.eth_dst,
-                        };
-                        return Ok(trace);
-                    };
-                    if self.live.is_some_and(|live| !live.contains(vm.id)) {
-                        trace.outcome = Outcome::DeadVm { vm: vm.id };
-                        return Ok(trace);
+                Some(
+                    role @ (PortRole::VnfUp { layer, hypervisor }
+                    | PortRole::VnfDown { layer, hypervisor }),
+                ) => {
+                    let up = role.leads_up();
+                    match self.through_vm(k, out.port, layer, hypervisor, up, &mut next) {
+                        Ok((vm, switch)) => {
+                            trace.vms.push(vm);
+                            k = switch;
+                        }
+                        Err(outcome) => {
+                            trace.outcome = outcome;
+                            return Ok(trace);
+                        }
                     }
-                    trace.vms.push(vm.id);
-                    next.eth_src = mac(vm.up_mac);
-                    next.in_port = hv.up_port;
-                    k = l.up_switch();
-                }
-                Some(PortRole::VnfDown { layer, hypervisor }) => {
-                    let Some(l) = t.layer(layer) else { break };
-                    let hv = l.hypervisors.get(hypervisor);
-                    let vm = l
-                        .vms_on(hypervisor)
-                        .iter()
-                        .find(|v| mac(v.up_mac) == next.eth_dst);
-                    let (Some(hv), Some(vm)) = (hv, vm) else {
-                        trace.outcome = Outcome::NoVm {
-                            switch: k,
-                            port: out.port,
-                            eth_dst: next.eth_dst,
-                        };
-                        return Ok(trace);
-                    };
-                    if self.live.is_some_and(|live| !live.contains(vm.id)) {
-                        trace.outcome = Outcome::DeadVm { vm: vm.id };
-                        return Ok(trace);
-                    }
-                    trace.vms.push(vm.id);
-                    next.eth_src = mac(vm.down_mac);
-                    next.in_port = hv.down_port;
-                    k = l.down_switch();
                 }
                 Some(PortRole::BypassUp { layer, bypass }) => {
                     let Some(b) = t.layer(layer).and_then(|l| l.bypass.get(bypass)) else {
@@ -454,6 +422,47 @@ impl<'a> Tracer<'a> {
         }
         trace.outcome = Outcome::Looped;
         Ok(trace)
+    }
+
+    /// A packet leaving switch `k` by `port` into hypervisor `hypervisor` of `layer` (its
+    /// downlink NIC when `up`, else its uplink NIC): the VM owning the packet's `eth_dst` on
+    /// that side forwards it out of its other NIC with that NIC's MAC as `eth_src`. Returns
+    /// the VM and the switch the packet reaches, with `pkt` rewritten to arrive there.
+    fn through_vm(
+        &self,
+        k: usize,
+        port: u32,
+        layer: usize,
+        hypervisor: usize,
+        up: bool,
+        pkt: &mut Packet,
+    ) -> Result<(VmId, usize), Outcome> {
+        let l = self.topology.layer(layer);
+        let hv = l.and_then(|l| l.hypervisors.get(hypervisor));
+        let vm = l.and_then(|l| {
+            l.vms_on(hypervisor)
+                .iter()
+                .find(|v| mac(if up { v.down_mac } else { v.up_mac }) == pkt.eth_dst)
+        });
+        let (Some(l), Some(hv), Some(vm)) = (l, hv, vm) else {
+            return Err(Outcome::NoVm {
+                switch: k,
+                port,
+                eth_dst: pkt.eth_dst,
+            });
+        };
+        if self.live.is_some_and(|live| !live.contains(vm.id)) {
+            return Err(Outcome::DeadVm { vm: vm.id });
+        }
+        if up {
+            pkt.eth_src = mac(vm.up_mac);
+            pkt.in_port = hv.up_port;
+            Ok((vm.id, l.up_switch()))
+        } else {
+            pkt.eth_src = mac(vm.down_mac);
+            pkt.in_port = hv.down_port;
+            Ok((vm.id, l.down_switch()))
+        }
     }
 
     /// Walks a packet of customer `customer` from `src` (to [`remote_host`]) with ToS `tos`.
