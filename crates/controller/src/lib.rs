@@ -8,7 +8,8 @@
 //!   a message arrived, it disconnected) and API calls, take [`core::Output`]s (messages to
 //!   send, connections to close, update confirmations) with [`core::Controller::poll_output`],
 //!   and call [`core::Controller::handle_timeout`] at [`core::Controller::poll_timeout`].
-//! - [`runtime::Runtime`] serves it on TCP (or TLS with client certificates) and HTTP.
+//! - [`runtime::Runtime`] serves it on TCP (or TLS with client certificates) and HTTP: the
+//!   REST API, metrics and the web portal ([`runtime::portal`], `flowfall-portal`) on one port.
 //! - [`settings::Settings`] holds the controller's own settings (separate from the topology).
 //!
 //! ```

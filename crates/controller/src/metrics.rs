@@ -135,7 +135,8 @@ pub struct Metrics {
     pub update_latency: Histogram,
 }
 
-fn escape_label(value: &str) -> String {
+/// Escapes a Prometheus label value.
+pub(crate) fn escape_label(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {

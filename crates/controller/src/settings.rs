@@ -1,5 +1,5 @@
-//! Controller settings: listen addresses, the API token, TLS files, keepalive timers and
-//! per-switch buffer bounds.
+//! Controller settings: listen addresses, the API token, the web portal, TLS files, keepalive
+//! timers and per-switch buffer bounds.
 //!
 //! These are deliberately *not* part of the topology file (whose tables `flowfall-topology`
 //! owns and validates with `deny_unknown_fields`): one topology can be served by controllers
@@ -26,12 +26,25 @@
 //! [api]
 //! listen = "127.0.0.1:8080"    # REST API and /metrics
 //! token = "s3cret"             # bearer token; or token_file, or env FLOWFALL_API_TOKEN
+//! portal = true                # serve the web portal on this port too (default true)
+//!
+//! [portal]                     # optional: the portal's own logins (docs/portal.md)
+//! [portal.operators]
+//! noc = "op-0123456789abcdef"
+//! [portal.customers.alpha]
+//! token = "cu-0123456789abcdef"
+//! allowed_services = ["firewall"]
 //! ```
+//!
+//! Without a `[portal]` section the portal accepts the REST API token (if it has the portal's
+//! 16-character minimum) as the operator `api`: whoever holds that token can already change
+//! everything through the API, so no new credential appears. See [`PortalSettings`].
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use flowfall_portal::{ConfigError as PortalConfigError, PortalConfig, Token};
 use serde::Deserialize;
 
 /// Environment variable holding the REST API bearer token (overrides the file).
@@ -75,6 +88,10 @@ pub enum SettingsError {
         /// The parser's message (with line and column for syntax errors).
         message: String,
     },
+    /// The `[portal]` section does not validate (every problem, one per line, paths from the
+    /// top of the file: `portal.customers.alpha.token: ...`).
+    #[error("settings: {}", portal_problems(.0))]
+    Portal(PortalConfigError),
     /// A value out of its range.
     #[error("settings: {key}: expected {expected}, found {found}")]
     Invalid {
@@ -131,13 +148,99 @@ pub struct ApiSettings {
     pub token: Option<String>,
 }
 
+/// Whether and with which logins the web portal (`flowfall-portal`) is served on the REST
+/// port, beside the API (issue 8; `docs/portal.md`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum PortalSettings {
+    /// Not served (`[api] portal = false`).
+    Off,
+    /// The default without a `[portal]` section: served with the REST API token as the only
+    /// login, for the operator `api`. Not served when there is no API token or it is shorter
+    /// than the portal's minimum ([`flowfall_portal::config::MIN_TOKEN_LEN`]).
+    #[default]
+    ApiToken,
+    /// Served with the `[portal]` section's own operator and customer tokens (the API token
+    /// is then not a portal login).
+    Configured(PortalConfig),
+}
+
+impl PortalSettings {
+    /// The portal configuration to serve, given the API token; `Err` says why the portal is
+    /// off.
+    pub fn resolve(&self, api_token: Option<&str>) -> Result<PortalConfig, String> {
+        match self {
+            PortalSettings::Off => Err("api.portal = false".into()),
+            PortalSettings::Configured(cfg) => Ok(cfg.clone()),
+            PortalSettings::ApiToken => {
+                let token = api_token.ok_or("no [portal] section and no API token")?;
+                let mut cfg = PortalConfig::default();
+                cfg.operators.insert("api".into(), Token::new(token));
+                cfg.validate().map_err(|e| {
+                    format!(
+                        "no [portal] section, and the API token is no portal login: {}",
+                        portal_problems(&e)
+                    )
+                })?;
+                Ok(cfg)
+            }
+        }
+    }
+}
+
+/// A portal configuration problem list with paths from the top of the settings file
+/// (`portal.operators.noc: ...`), one per line.
+pub(crate) fn portal_problems(e: &PortalConfigError) -> String {
+    let one = |p: &flowfall_portal::ConfigProblem| {
+        if p.path.is_empty() {
+            format!("portal: {}", p.message)
+        } else {
+            format!("portal.{}: {}", p.path, p.message)
+        }
+    };
+    match e {
+        PortalConfigError::Parse(p) => one(p),
+        PortalConfigError::Invalid(ps) => ps.iter().map(one).collect::<Vec<_>>().join("\n"),
+    }
+}
+
 /// Every controller setting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     /// `[openflow]`.
     pub openflow: OpenFlowSettings,
     /// `[api]`.
     pub api: ApiSettings,
+    /// `[portal]` and `api.portal`.
+    pub portal: PortalSettings,
+    /// `[health]`.
+    pub health: HealthSettings,
+}
+
+/// VM health probing (`[health]`): every VM is probed through the VNF itself; a VM that
+/// misses `miss_count` probes in a row leaves its layer (its customers move) until it answers
+/// again.
+///
+/// ```toml
+/// [health]
+/// enabled = true       # default
+/// interval = 0.1       # seconds between two probes of one VM (default 0.1)
+/// miss_count = 3       # consecutive misses that make a VM down (default 3)
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSettings {
+    /// Whether probes run (default true).
+    pub enabled: bool,
+    /// Interval and miss count.
+    pub config: crate::core::health::HealthConfig,
+}
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        HealthSettings {
+            enabled: true,
+            config: crate::core::health::HealthConfig::default(),
+        }
+    }
 }
 
 impl Default for OpenFlowSettings {
@@ -171,6 +274,17 @@ struct FileSettings {
     openflow: FileOpenFlow,
     #[serde(default)]
     api: FileApi,
+    portal: Option<PortalConfig>,
+    #[serde(default)]
+    health: FileHealth,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileHealth {
+    enabled: Option<bool>,
+    interval: Option<f64>,
+    miss_count: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -201,6 +315,7 @@ struct FileApi {
     enabled: Option<bool>,
     token: Option<String>,
     token_file: Option<PathBuf>,
+    portal: Option<bool>,
 }
 
 fn parse_addr(key: &'static str, text: &str) -> Result<SocketAddr, SettingsError> {
@@ -335,6 +450,40 @@ impl Settings {
             }
             (None, None) => {}
         }
+        s.portal = match (api.portal, file.portal) {
+            (Some(false), Some(_)) => {
+                return Err(SettingsError::Invalid {
+                    key: "api.portal",
+                    expected: "true (or no key) when there is a [portal] section".into(),
+                    found: "false".into(),
+                });
+            }
+            (Some(false), None) => PortalSettings::Off,
+            (_, Some(cfg)) => {
+                cfg.validate().map_err(SettingsError::Portal)?;
+                PortalSettings::Configured(cfg)
+            }
+            (_, None) => PortalSettings::ApiToken,
+        };
+        let health = file.health;
+        if let Some(on) = health.enabled {
+            s.health.enabled = on;
+        }
+        if let Some(v) = health.interval {
+            let d = parse_secs("health.interval", v)?;
+            if d < Duration::from_millis(10) || d > Duration::from_secs(60) {
+                return Err(SettingsError::Invalid {
+                    key: "health.interval",
+                    expected: "seconds in [0.01, 60]".into(),
+                    found: v.to_string(),
+                });
+            }
+            s.health.config.interval = d;
+        }
+        if let Some(v) = health.miss_count {
+            let n = parse_count("health.miss_count", v, 1, 1000)?;
+            s.health.config.miss_count = u32::try_from(n).unwrap_or(1000);
+        }
         s.validate()?;
         Ok(s)
     }
@@ -388,6 +537,26 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_section_parses_and_checks_ranges() {
+        let s = Settings::default();
+        assert!(s.health.enabled);
+        assert_eq!(s.health.config.interval, Duration::from_millis(100));
+        assert_eq!(s.health.config.miss_count, 3);
+        let s =
+            Settings::from_toml_str("[health]\nenabled = false\ninterval = 0.25\nmiss_count = 5\n")
+                .unwrap();
+        assert!(!s.health.enabled);
+        assert_eq!(s.health.config.interval, Duration::from_millis(250));
+        assert_eq!(s.health.config.miss_count, 5);
+        let e = Settings::from_toml_str("[health]\ninterval = 0.001\n").unwrap_err();
+        assert!(e.to_string().contains("health.interval"), "{e}");
+        let e = Settings::from_toml_str("[health]\nmiss_count = 0\n").unwrap_err();
+        assert!(e.to_string().contains("health.miss_count"), "{e}");
+        let e = Settings::from_toml_str("[health]\nprobes = 1\n").unwrap_err();
+        assert!(e.to_string().contains("health"), "{e}");
+    }
 
     #[test]
     fn empty_file_gives_defaults() {
@@ -494,6 +663,76 @@ mod tests {
         assert_eq!(s.openflow.listen, "127.0.0.1:1".parse().unwrap());
         assert!(
             s.apply_env(|k| (k == ENV_API_LISTEN).then(|| "nope".into()))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_portal_section_and_switch() {
+        assert_eq!(Settings::default().portal, PortalSettings::ApiToken);
+        let s = Settings::from_toml_str(
+            "[portal]\npoll_interval_secs = 2\n[portal.operators]\nnoc = \"op-0123456789abcdef\"\n",
+        )
+        .unwrap();
+        let PortalSettings::Configured(cfg) = s.portal else {
+            panic!("expected a configured portal: {:?}", s.portal);
+        };
+        assert_eq!(cfg.poll_interval_secs, 2);
+        assert!(cfg.operators.contains_key("noc"));
+        let s = Settings::from_toml_str("[api]\nportal = false\n").unwrap();
+        assert_eq!(s.portal, PortalSettings::Off);
+        let err = Settings::from_toml_str(
+            "[api]\nportal = false\n[portal.operators]\nnoc = \"op-0123456789abcdef\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("api.portal"), "{err}");
+    }
+
+    #[test]
+    fn portal_problems_name_their_path_from_the_top_of_the_file() {
+        let err = Settings::from_toml_str(
+            "[portal.operators]\nnoc = \"short\"\n[portal.customers.alpha]\ntoken = \"has space 0123456789\"\n",
+        )
+        .unwrap_err();
+        assert!(matches!(err, SettingsError::Portal(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("portal.operators.noc: token must be 16..=512 characters, found 5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nportal.customers.alpha.token: token must be printable"),
+            "{text}"
+        );
+        let err = Settings::from_toml_str("[portal.operators]\nnoc = 5\n").unwrap_err();
+        assert!(err.to_string().contains("portal.operators.noc"), "{err}");
+        let err = Settings::from_toml_str("[portal]\ncolour = 1\n").unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+        // Settings never show tokens.
+        let s =
+            Settings::from_toml_str("[portal.operators]\nnoc = \"op-0123456789abcdef\"\n").unwrap();
+        assert!(!format!("{s:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn without_a_portal_section_the_api_token_is_the_operator_login() {
+        let cfg = PortalSettings::ApiToken
+            .resolve(Some("api-0123456789abcdef"))
+            .unwrap();
+        assert_eq!(
+            cfg.operators.get("api").map(Token::expose),
+            Some("api-0123456789abcdef")
+        );
+        assert!(cfg.customers.is_empty());
+        let why = PortalSettings::ApiToken.resolve(Some("short")).unwrap_err();
+        assert!(
+            why.contains("portal.operators.api: token must be 16..=512 characters"),
+            "{why}"
+        );
+        assert!(PortalSettings::ApiToken.resolve(None).is_err());
+        assert!(
+            PortalSettings::Off
+                .resolve(Some("api-0123456789abcdef"))
                 .is_err()
         );
     }

@@ -9,7 +9,7 @@ use flowfall_ofp::features::SwitchFeatures;
 use flowfall_ofp::hello::Hello;
 use flowfall_ofp::message::{Message, OfMessage};
 use flowfall_ofp::multipart::{
-    FlowStatsRequest, MultipartReply, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
+    MultipartReply, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
 };
 use flowfall_ofp::port::{Port, PortReason, PortStatus};
 use flowfall_ofp::switch_config::SwitchConfig;
@@ -199,6 +199,9 @@ impl Controller {
     }
 
     fn on_multipart(&mut self, now: Instant, conn: ConnId, xid: u32, reply: MultipartReply) {
+        if self.traffic.expects(conn, xid) {
+            return self.on_traffic_stats(conn, reply);
+        }
         let more = reply.flags & flowfall_ofp::multipart::OFPMPF_REPLY_MORE != 0;
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
@@ -263,20 +266,7 @@ impl Controller {
             }),
         );
         // Read the switch's table: only the difference will be sent.
-        let xid = self.send(
-            conn,
-            Message::MultipartRequest(MultipartRequest {
-                flags: 0,
-                body: MultipartRequestBody::Flow(FlowStatsRequest {
-                    table_id: flowfall_ofp::flow_mod::OFPTT_ALL,
-                    out_port: flowfall_ofp::flow_mod::OFPP_ANY,
-                    out_group: flowfall_ofp::flow_mod::OFPG_ANY,
-                    cookie: 0,
-                    cookie_mask: 0,
-                    match_: flowfall_ofp::Match::new(),
-                }),
-            }),
-        );
+        let xid = self.send(conn, super::stats::read_all_flows());
         if let Some(c) = self.conns.get_mut(&conn) {
             c.enter(
                 Phase::Reconcile {
@@ -339,6 +329,7 @@ impl Controller {
         if self.model.set_port_states(dpid, &[(port, up)]) {
             self.model_changed(now);
         }
+        self.health_port_status(now, dpid, port, up);
     }
 
     fn on_switch_error(&mut self, now: Instant, conn: ConnId, xid: u32, err: ErrorMsg) {

@@ -15,16 +15,19 @@
 //! - reactive mode (the paper's): a PACKET_IN installs the customer's flows along the whole
 //!   path, then the packet is sent back through the pipeline;
 //! - answers malformed or unexpected messages with the spec's ERROR (type/code per the
-//!   problem, the first 64 bytes quoted), without touching other switches.
+//!   problem, the first 64 bytes quoted), without touching other switches;
+//! - on request, reads J0's flow statistics into per-customer traffic counters ([`stats`]).
 
 pub mod channel;
 mod handlers;
+pub mod health;
 pub mod model;
 pub mod packet;
 mod queries;
 mod reactive;
 mod rebuild;
 mod reject;
+pub mod stats;
 mod sync;
 pub mod table;
 pub mod views;
@@ -160,6 +163,10 @@ pub struct Controller {
     next_xid: u32,
     /// Reactive mode: packets waiting for their flows.
     pending_packets: VecDeque<reactive::PendingPacket>,
+    /// Per-customer traffic counters from J0's flow statistics.
+    traffic: stats::Traffic,
+    /// VM health probing, when enabled ([`Controller::enable_health`]).
+    health: Option<health::Health>,
 }
 
 impl Controller {
@@ -178,6 +185,8 @@ impl Controller {
             metrics: Metrics::default(),
             next_xid: 1,
             pending_packets: VecDeque::new(),
+            traffic: stats::Traffic::default(),
+            health: None,
         };
         // Nothing connected yet: generation 0 is trivially in place.
         c.outputs.push_back(Output::Synced { generation: 0 });
@@ -194,6 +203,7 @@ impl Controller {
         self.conns
             .values()
             .map(|c| c.next_deadline(&self.timers))
+            .chain(self.health_deadline())
             .min()
     }
 
@@ -227,9 +237,11 @@ impl Controller {
         self.model.path_view(name)
     }
 
-    /// Every VM with its liveness.
+    /// Every VM with its liveness and, when probed, its probe state, RTT and loss.
     pub fn vm_views(&self) -> Vec<views::VmView> {
-        self.model.vm_views()
+        let mut v = self.model.vm_views();
+        self.health_fill(&mut v);
+        v
     }
 
     /// Whether any output is waiting.
@@ -293,6 +305,7 @@ impl Controller {
                 Expired::Barrier => self.close(now, conn, DisconnectReason::BarrierTimeout),
             }
         }
+        self.health_timeout(now);
     }
 
     /// Closes a connection on the core's initiative.

@@ -40,6 +40,10 @@ pub struct Model {
     owners: HashMap<OwnerId, AddressId>,
     /// Desired entries per junction index.
     desired: Vec<Vec<FlowEntry>>,
+    /// VMs declared down by health probing, by name.
+    probe_down: BTreeSet<String>,
+    /// Entries added to the compiled tables (health probe returns): `(junction, entry)`.
+    extra: Vec<(usize, FlowEntry)>,
 }
 
 fn compile_error(e: flowfall_compile::Error) -> CoreError {
@@ -61,6 +65,8 @@ impl Model {
             active: BTreeSet::new(),
             owners: HashMap::new(),
             desired: Vec::new(),
+            probe_down: BTreeSet::new(),
+            extra: Vec::new(),
         };
         m.recompile(0)?;
         Ok(m)
@@ -127,7 +133,35 @@ impl Model {
     /// Whether an entry is FlowFall's (its cookie has a FlowFall kind): only those are
     /// deleted when the compiled table lacks them; foreign entries are left alone.
     pub fn owns(&self, entry: &FlowEntry) -> bool {
-        entry.cookie.kind().is_some()
+        entry.cookie.kind().is_some() || flowfall_health::cookie::is_health(entry.cookie.0)
+    }
+
+    /// Entries installed beside the compiled tables (health probe returns), from the next
+    /// recompile on.
+    pub fn set_extra_entries(&mut self, extra: Vec<(usize, FlowEntry)>) {
+        self.extra = extra
+            .into_iter()
+            .map(|(k, mut e)| {
+                e.match_ = normalise(&e.match_);
+                (k, e)
+            })
+            .collect();
+    }
+
+    /// Sets a VM's probe verdict; true when it changed.
+    pub fn set_probe_live(&mut self, vm: &str, live: bool) -> bool {
+        if live {
+            self.probe_down.remove(vm)
+        } else {
+            self.probe_down.insert(vm.to_string())
+        }
+    }
+
+    /// The customer whose address entries carry cookie owner `owner`, if any.
+    pub fn customer_of_owner(&self, owner: OwnerId) -> Option<&Customer> {
+        let id = self.owners.get(&owner)?;
+        let address = self.compiled.address(*id)?;
+        self.topology.customer(address.customer)
     }
 
     /// The desired entries of junction `index`.
@@ -148,7 +182,7 @@ impl Model {
         let Some(vm) = self.topology.vm(id) else {
             return false;
         };
-        if self.admin_down.contains(&vm.name) {
+        if self.admin_down.contains(&vm.name) || self.probe_down.contains(&vm.name) {
             return false;
         }
         let Some(layer) = self.topology.layer(id.layer) else {
@@ -403,6 +437,11 @@ impl Model {
                 e.match_ = normalise(&e.match_);
             }
         }
+        for (k, e) in &self.extra {
+            if let Some(v) = desired.get_mut(*k) {
+                v.push(e.clone());
+            }
+        }
         self.compiled = compiled;
         self.owners = owners;
         self.desired = desired;
@@ -517,6 +556,9 @@ impl Model {
                     .unwrap_or_default(),
                 live: self.vm_live(v.id),
                 admin_live: !self.admin_down.contains(&v.name),
+                state: None,
+                rtt_ms: None,
+                loss: None,
             })
             .collect()
     }

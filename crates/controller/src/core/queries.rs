@@ -131,6 +131,9 @@ impl Controller {
     pub fn reload(&mut self, now: Instant, topology: Topology) -> Result<u64, CoreError> {
         self.model.reload(topology, self.generation + 1)?;
         self.generation += 1;
+        if let Err(e) = self.health_reloaded() {
+            tracing::warn!(error = %e, "health probing after the reload");
+        }
         tracing::info!(generation = self.generation, "topology reloaded");
         self.rematch_datapaths(now);
         self.request_sync(now, super::sync::Scope::All);
@@ -190,6 +193,8 @@ impl Controller {
                 )
             })
             .collect();
-        self.metrics.render(&flows)
+        let mut text = self.metrics.render(&flows);
+        self.health_metrics(&mut text);
+        text
     }
 }

@@ -45,6 +45,9 @@ impl Controller {
         let (Some(dpid), Phase::Ready) = (c.dpid, &c.phase) else {
             return;
         };
+        if self.health_packet_in(now, dpid, &pi) {
+            return;
+        }
         let in_port = pi.match_.fields.iter().find_map(|o| match o {
             Oxm::InPort(p) => Some(*p),
             _ => None,

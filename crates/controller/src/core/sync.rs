@@ -75,7 +75,7 @@ impl Scope {
 pub(super) struct Sync {
     run: Option<Run>,
     /// What changed while a run was in flight: another run starts when it ends.
-    again: Option<Scope>,
+    pub(super) again: Option<Scope>,
     /// When the oldest change not yet pushed happened.
     since: Option<Instant>,
 }
@@ -310,6 +310,7 @@ impl Controller {
             generation: run.generation,
         });
         self.flush_packet_outs(run.generation);
+        self.maybe_start_health(now);
         if let Some(scope) = self.sync.again.take() {
             self.start_sync(now, scope);
         }

@@ -968,6 +968,97 @@ fn reactive_mode_installs_the_whole_path_then_sends_the_packet_back() {
     assert_tables(&net, &base);
 }
 
+/// J0's flow statistics with `up`/`down` packets (100 bytes each) on every upstream and
+/// downstream address entry, in two parts.
+fn j0_stats(net: &Net, up: u64, down: u64) -> Vec<Message> {
+    use flowfall_compile::cookie::CookieKind;
+    let stats: Vec<FlowStats> = net.fabric.switches[0]
+        .entries()
+        .map(|e| {
+            let mut s = flow_stats(e);
+            s.packet_count = match e.cookie.kind() {
+                Some(CookieKind::Upstream) => up,
+                Some(CookieKind::Downstream) => down,
+                _ => 1000,
+            };
+            s.byte_count = s.packet_count * 100;
+            s
+        })
+        .collect();
+    let (a, b) = stats.split_at(stats.len() / 2);
+    vec![
+        mp(OFPMPF_REPLY_MORE, MultipartReplyBody::Flow(a.to_vec())),
+        mp(0, MultipartReplyBody::Flow(b.to_vec())),
+    ]
+}
+
+/// Sends a traffic poll without letting the fakes answer it; the request's xid on J0.
+fn poll_by_hand(net: &mut Net, j0: ConnId) -> u32 {
+    assert_eq!(net.core.poll_traffic(), 1, "only J0 is polled");
+    let mut xid = None;
+    while let Some(out) = net.core.poll_output() {
+        if let Output::Send { conn, msg } = out {
+            if conn == j0 && matches!(msg.msg, Message::MultipartRequest(_)) {
+                xid = Some(msg.xid);
+            }
+        }
+    }
+    xid.unwrap()
+}
+
+#[test]
+fn traffic_counters_add_up_j0_address_entries_per_customer_and_direction() {
+    use super::stats::{CustomerTraffic, TrafficCount};
+    let count = |packets| TrafficCount {
+        packets,
+        bytes: packets * 100,
+    };
+    let both = |up, down| CustomerTraffic {
+        upstream: count(up),
+        downstream: count(down),
+    };
+    let mut net = Net::lab();
+    let conns = net.connect_all();
+    assert_eq!(
+        net.core.customer_traffic("alpha"),
+        None,
+        "nothing polled yet"
+    );
+    // The fakes answer with zero counters.
+    assert_eq!(net.core.poll_traffic(), 1);
+    net.pump();
+    assert_eq!(net.core.customer_traffic("alpha"), Some(both(0, 0)));
+    assert_eq!(net.core.customer_traffic("nobody"), None);
+
+    let xid = poll_by_hand(&mut net, conns[0]);
+    for m in j0_stats(&net, 10, 4) {
+        net.deliver(conns[0], xid, m);
+    }
+    // One entry per address and direction at J0; delta has two prefixes. Static and
+    // anti-spoofing entries (1000 packets each) count for nobody.
+    assert_eq!(net.core.customer_traffic("alpha"), Some(both(10, 4)));
+    assert_eq!(net.core.customer_traffic("delta"), Some(both(20, 8)));
+
+    // The next poll adds the growth only; a late answer to a replaced poll is ignored.
+    let stale = poll_by_hand(&mut net, conns[0]);
+    let xid = poll_by_hand(&mut net, conns[0]);
+    for m in j0_stats(&net, 1000, 1000) {
+        net.deliver(conns[0], stale, m);
+    }
+    assert_eq!(net.core.customer_traffic("alpha"), Some(both(10, 4)));
+    for m in j0_stats(&net, 15, 4) {
+        net.deliver(conns[0], xid, m);
+    }
+    assert_eq!(net.core.customer_traffic("alpha"), Some(both(15, 4)));
+    assert_eq!(net.core.customer_traffic("delta"), Some(both(30, 8)));
+    // The switch's counters restarted (entries re-added): their new counts are added.
+    let xid = poll_by_hand(&mut net, conns[0]);
+    for m in j0_stats(&net, 2, 1) {
+        net.deliver(conns[0], xid, m);
+    }
+    assert_eq!(net.core.customer_traffic("alpha"), Some(both(17, 5)));
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -1030,4 +1121,145 @@ mod properties {
             }
         }
     }
+}
+
+/// Answers every probe the controller sent since `from` (index into `net.sent`) the way a
+/// forwarding VM does: it comes back as a PACKET_IN on the VM's VD port at the layer's upper
+/// switch, with the probe-return entry's cookie. VMs named in `dead` answer nothing.
+fn answer_probes(net: &mut Net, from: usize, dead: &[&str]) -> usize {
+    use flowfall_health::cookie::{Purpose, cookie};
+    use flowfall_health::probe::{Probe, targets};
+    let targets = targets(&net.topo);
+    let sent: Vec<OfMessage> = net.sent[from..].iter().map(|(_, m)| m.clone()).collect();
+    let end = net.sent.len();
+    for m in sent {
+        let Message::PacketOut(po) = &m.msg else {
+            continue;
+        };
+        let Ok(p) = Probe::parse(&po.data) else {
+            continue;
+        };
+        let Some(t) = targets.iter().find(|t| {
+            t.vm.layer == usize::from(p.payload.layer) && t.vm.index == p.payload.index as usize
+        }) else {
+            continue;
+        };
+        if dead.contains(&t.name.as_str()) {
+            continue;
+        }
+        let conn = *net
+            .fakes
+            .iter()
+            .find(|(_, f)| f.dpid == t.up_dpid)
+            .map(|(c, _)| c)
+            .unwrap();
+        let Message::PacketIn(mut pi) = packet_in(t.up_port, po.data.clone()) else {
+            unreachable!("packet_in builds a PACKET_IN");
+        };
+        pi.reason = PacketInReason::Action;
+        pi.cookie = cookie(Purpose::ProbeReturn, t.up_switch);
+        net.deliver(conn, 0, Message::PacketIn(pi));
+    }
+    end
+}
+
+#[test]
+fn a_vm_that_stops_answering_probes_loses_its_customers_and_gets_them_back_when_it_answers() {
+    use flowfall_health::cookie::is_health;
+    let mut net = Net::lab();
+    let now = net.now;
+    net.core
+        .enable_health(now, &super::health::HealthConfig::default())
+        .unwrap();
+    net.connect_all();
+    // The probe-return entries are installed beside the compiled tables.
+    let health_entries: usize = net
+        .fabric
+        .switches
+        .iter()
+        .map(|s| s.entries().filter(|e| is_health(e.cookie.0)).count())
+        .sum();
+    // One per VD port of each layer's upper switch.
+    assert_eq!(
+        health_entries,
+        super::health::return_entries(&net.topo).len()
+    );
+    assert!(health_entries > 0);
+    let assert_compiled = |net: &Net, live: &LiveVms| {
+        for t in &net.expected(live).switches {
+            let have = canon(
+                net.fabric.switches[t.index]
+                    .entries()
+                    .filter(|e| !is_health(e.cookie.0)),
+            );
+            assert_eq!(have, canon(t.entries.iter()), "junction {}", t.name);
+        }
+    };
+    // Every VM answers: nothing moves, RTTs appear.
+    let mut mark = net.sent.len();
+    for _ in 0..10 {
+        net.advance(Duration::from_millis(50));
+        mark = answer_probes(&mut net, mark, &[]);
+    }
+    assert!(
+        net.core
+            .vm_views()
+            .iter()
+            .all(|v| v.live && v.state.as_deref() == Some("up"))
+    );
+    assert!(net.core.vm_views().iter().all(|v| v.rtt_ms.is_some()));
+    assert_compiled(&net, &LiveVms::all(&net.topo));
+    // fw-2 stops forwarding: Down within 3 x 100 ms + 100 ms, its customers move.
+    let mut down_after = None;
+    for step in 1..=12 {
+        net.advance(Duration::from_millis(50));
+        mark = answer_probes(&mut net, mark, &["fw-2"]);
+        let v = net
+            .core
+            .vm_views()
+            .into_iter()
+            .find(|v| v.name == "fw-2")
+            .unwrap();
+        if !v.live {
+            down_after = Some(step * 50);
+            assert_eq!(v.state.as_deref(), Some("down"));
+            assert!(
+                v.admin_live,
+                "a probe verdict is not an administrative change"
+            );
+            break;
+        }
+    }
+    let down_after = down_after.expect("fw-2 never declared down");
+    assert!(down_after <= 450, "declared down after {down_after} ms");
+    let mut live = LiveVms::all(&net.topo);
+    live.set(net.topo.vm_by_name("fw-2").unwrap().id, false)
+        .unwrap();
+    assert_compiled(&net, &live);
+    let text = net.core.metrics_text();
+    assert!(text.contains("flowfall_failovers_total 1\n"), "{text}");
+    assert!(
+        text.contains("flowfall_vm_up{vm=\"fw-2\",layer=\"firewall\"} 0\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("flowfall_layer_live_vms{layer=\"firewall\"} 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("flowfall_vm_rtt_seconds{vm=\"fw-1\"}"),
+        "{text}"
+    );
+    // It answers again: Up after 3 replies, the tables return to the full set.
+    for _ in 0..10 {
+        net.advance(Duration::from_millis(50));
+        mark = answer_probes(&mut net, mark, &[]);
+    }
+    assert!(net.core.vm_views().iter().all(|v| v.live));
+    assert_compiled(&net, &LiveVms::all(&net.topo));
+    assert!(
+        net.core
+            .metrics_text()
+            .contains("flowfall_recoveries_total 1\n")
+    );
 }

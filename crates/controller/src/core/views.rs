@@ -119,7 +119,7 @@ pub struct FlowsView {
 }
 
 /// One VM (GET /api/vms).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VmView {
     /// Name.
     pub name: String,
@@ -131,4 +131,10 @@ pub struct VmView {
     pub live: bool,
     /// Administrative liveness (REST / monitor), independent of port state.
     pub admin_live: bool,
+    /// Probe verdict (`up`, `suspect`, `down`), when health probing runs.
+    pub state: Option<String>,
+    /// Probe round-trip time through the VM, milliseconds (EWMA), once a probe returned.
+    pub rtt_ms: Option<f64>,
+    /// Share of the recent probes lost (0..=1), when health probing runs.
+    pub loss: Option<f64>,
 }

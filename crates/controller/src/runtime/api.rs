@@ -15,6 +15,9 @@
 //! | PUT | `/api/vms/{name}/live` | body `true` / `false` (or `{"live": b}`): administrative liveness |
 //! | POST | `/api/reload` | re-read the topology file and push only the diff (like SIGHUP) |
 //! | GET | `/metrics` | Prometheus text format |
+//!
+//! The web portal ([`super::portal`]) is merged onto the same port after this router's token
+//! layer: `/` and `/portal/...` have the portal's own logins.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,6 +182,11 @@ enum LiveBody {
 /// Waits for the change of `generation` to be confirmed, and answers with `view`.
 async fn applied(api: &Api, generation: u64, view: serde_json::Value) -> Response {
     let done = api.handle.wait_synced(generation, APPLY_WAIT).await;
+    answer(done, generation, view)
+}
+
+/// `200 {"applied": true, ...}` for a confirmed change, `202 {"applied": false, ...}` else.
+fn answer(done: bool, generation: u64, view: serde_json::Value) -> Response {
     let status = if done {
         StatusCode::OK
     } else {
@@ -202,6 +210,68 @@ where
     Ok(applied(api, generation, json!(view)).await)
 }
 
+/// A service change as the REST API and the portal make it.
+#[derive(Debug, Clone)]
+pub(crate) struct ServicesChange {
+    /// The customer before the change.
+    pub(crate) before: crate::core::views::CustomerView,
+    /// The customer after it.
+    pub(crate) after: crate::core::views::CustomerView,
+    /// The model generation holding it.
+    pub(crate) generation: u64,
+    /// Whether every connected switch confirmed it within [`APPLY_WAIT`].
+    pub(crate) confirmed: bool,
+}
+
+/// Why a service change was not made.
+#[derive(Debug)]
+pub(crate) enum ChangeError {
+    /// The controller is shutting down.
+    Stopped,
+    /// The core refused it (unknown customer or service, or not expressible).
+    Core(CoreError),
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Stopped => stopped(),
+            ChangeError::Core(e) => e.into(),
+        }
+    }
+}
+
+/// Replaces a customer's services: the core recompiles and pushes the difference as a
+/// waypoint-safe update (new flows, barrier, then the old ones removed); then waits up to
+/// [`APPLY_WAIT`] for every connected switch to confirm it. `PUT
+/// /api/customers/{name}/services` and the portal both change services through here.
+pub(crate) async fn change_services(
+    handle: &ControllerHandle,
+    name: String,
+    services: Vec<String>,
+) -> Result<ServicesChange, ChangeError> {
+    let made = handle
+        .call(move |c, now| {
+            let view = |c: &Controller| {
+                c.customer_view(&name)
+                    .ok_or_else(|| CoreError::UnknownCustomer(name.clone()))
+            };
+            let before = view(c)?;
+            let generation = c.set_services(now, &name, &services)?;
+            Ok::<_, CoreError>((before, generation, view(c)?))
+        })
+        .await
+        .ok_or(ChangeError::Stopped)?;
+    let (before, generation, after) = made.map_err(ChangeError::Core)?;
+    let confirmed = handle.wait_synced(generation, APPLY_WAIT).await;
+    Ok(ServicesChange {
+        before,
+        after,
+        generation,
+        confirmed,
+    })
+}
+
 async fn set_services(
     State(api): State<Api>,
     Path(name): Path<String>,
@@ -210,11 +280,12 @@ async fn set_services(
     let services = match body {
         ServicesBody::List(s) | ServicesBody::Object { services: s } => s,
     };
-    change(&api, move |c, now| {
-        let g = c.set_services(now, &name, &services)?;
-        Ok((g, c.customer_view(&name)))
-    })
-    .await
+    let change = change_services(&api.handle, name, services).await?;
+    Ok(answer(
+        change.confirmed,
+        change.generation,
+        json!(change.after),
+    ))
 }
 
 async fn set_vm_live(

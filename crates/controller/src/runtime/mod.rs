@@ -1,6 +1,7 @@
 //! The tokio runtime around the sans-IO [`Controller`]: it accepts switch connections (TCP or
 //! TLS), moves their bytes to and from the core, drives the core's timers, serves the REST
-//! API and metrics, reloads the topology on SIGHUP and shuts down gracefully.
+//! API, metrics and the web portal ([`portal`]) on one port, reloads the topology on SIGHUP
+//! and shuts down gracefully.
 //!
 //! One task owns the [`Controller`]; connection tasks, the API and signal handlers talk to it
 //! through channels, so the core needs no locks and sees events in one order.
@@ -25,6 +26,7 @@
 pub mod api;
 mod connection;
 mod frames;
+pub mod portal;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -82,6 +84,9 @@ pub enum RuntimeError {
     /// The controller has stopped.
     #[error("the controller has stopped")]
     Stopped,
+    /// The `[portal]` settings do not fit the topology (see [`portal::check`]).
+    #[error("{}", crate::settings::portal_problems(.0))]
+    Portal(flowfall_portal::ConfigError),
 }
 
 type Call = Box<dyn FnOnce(&mut Controller, Instant) + Send>;
@@ -191,7 +196,7 @@ impl Running {
         self.openflow_addr
     }
 
-    /// The bound API address, when the API runs.
+    /// The bound REST port (API and metrics, web portal), when it is served.
     pub fn api_addr(&self) -> Option<SocketAddr> {
         self.api_addr
     }
@@ -246,7 +251,21 @@ impl Runtime {
             .map(tls::server_config)
             .transpose()?
             .map(TlsAcceptor::from);
-        let core = Controller::new(topology, (&settings.openflow).into())?;
+        let portal_cfg = match settings.portal.resolve(settings.api.token.as_deref()) {
+            Ok(cfg) if settings.api.listen.is_some() => {
+                portal::check(&cfg, &topology).map_err(RuntimeError::Portal)?;
+                Some(cfg)
+            }
+            Ok(_) => None,
+            Err(why) => {
+                info!(%why, "web portal not served");
+                None
+            }
+        };
+        let mut core = Controller::new(topology, (&settings.openflow).into())?;
+        if settings.health.enabled {
+            core.enable_health(std::time::Instant::now(), &settings.health.config)?;
+        }
         let bind = |what, addr| async move {
             TcpListener::bind(addr)
                 .await
@@ -254,17 +273,21 @@ impl Runtime {
         };
         let of_listener = bind("openflow", of.listen).await?;
         let openflow_addr = local_addr(&of_listener, of.listen);
-        let api = match (settings.api.listen, settings.api.token.clone()) {
-            (Some(addr), Some(token)) => Some((bind("api", addr).await?, token)),
-            (Some(addr), None) => {
+        let token = settings.api.token.clone();
+        let rest = match settings.api.listen {
+            Some(addr) if token.is_some() || portal_cfg.is_some() => {
+                if token.is_none() {
+                    warn!(%addr, "REST API not served: no token (api.token, api.token_file or FLOWFALL_API_TOKEN); the port serves the portal only");
+                }
+                Some(bind("api", addr).await?)
+            }
+            Some(addr) => {
                 warn!(%addr, "REST API not started: no token (api.token, api.token_file or FLOWFALL_API_TOKEN)");
                 None
             }
-            (None, _) => None,
+            None => None,
         };
-        let api_addr = api
-            .as_ref()
-            .map(|(l, _)| local_addr(l, l.local_addr().unwrap_or(of.listen)));
+        let api_addr = rest.as_ref().map(|l| local_addr(l, of.listen));
 
         let cancel = CancellationToken::new();
         let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
@@ -275,6 +298,16 @@ impl Runtime {
             synced: synced_rx,
             topology_path: topology_path.map(Arc::new),
             cancel: cancel.clone(),
+        };
+        // The API under its bearer token; the portal merged after that layer, outside it.
+        let portal_on = portal_cfg.is_some();
+        let router = match (token, portal_cfg) {
+            (Some(t), Some(cfg)) => {
+                Some(api::router(handle.clone(), &t).merge(portal_router(&handle, cfg)?))
+            }
+            (Some(t), None) => Some(api::router(handle.clone(), &t)),
+            (None, Some(cfg)) => Some(portal_router(&handle, cfg)?),
+            (None, None) => None,
         };
         let mut tasks = Vec::new();
         let core_loop = CoreLoop {
@@ -295,8 +328,10 @@ impl Runtime {
             next_id: AtomicU64::new(1),
         };
         tasks.push(tokio::spawn(accept.run(cancel.clone())));
-        if let Some((listener, token)) = api {
-            let router = api::router(handle.clone(), &token);
+        if let (Some(listener), Some(router)) = (rest, router) {
+            if portal_on {
+                info!("web portal on http://{}/", local_addr(&listener, of.listen));
+            }
             let cancel = cancel.clone();
             tasks.push(tokio::spawn(async move {
                 let served = axum::serve(listener, router)
@@ -315,6 +350,14 @@ impl Runtime {
             tasks,
         })
     }
+}
+
+/// The portal's router over `handle`.
+fn portal_router(
+    handle: &ControllerHandle,
+    cfg: flowfall_portal::PortalConfig,
+) -> Result<axum::Router, RuntimeError> {
+    portal::router(handle.clone(), cfg).map_err(RuntimeError::Portal)
 }
 
 fn local_addr(listener: &TcpListener, fallback: SocketAddr) -> SocketAddr {
