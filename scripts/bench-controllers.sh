@@ -5,7 +5,7 @@
 #     downstream: 2 sending switches):
 #       flowfall      examples/configs/bench-reactive.toml, 256 customer addresses: all are
 #                     active after the warm-up, so this measures PACKET_IN -> PACKET_OUT
-#       flowfall-new  a generated topology with NEW_ADDRESSES (16,384) addresses: nearly every
+#       flowfall-new  a generated topology with NEW_ADDRESSES (65,536) addresses: nearly every
 #                     PACKET_IN is an address without flows, so this measures path setup
 #   - ovs-testcontroller (Debian package openvswitch-testcontroller; C learning switch)
 #   - os-ken learning switch (PyPI os-ken; scripts/osken_simple_switch_13.py)
@@ -18,7 +18,7 @@
 #
 # Usage: scripts/bench-controllers.sh
 # Environment: DURATION (10) WARMUP (2) WINDOW (64) HOSTS (100) TIMEOUT_MS (5000)
-#              NEW_ADDRESSES (16384) OUT (target/bench/controllers)
+#              NEW_ADDRESSES (65536) OUT (target/bench/controllers)
 #              ONLY ("flowfall flowfall-new ovs-testcontroller os-ken")
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -30,7 +30,7 @@ WINDOW=${WINDOW:-64}
 HOSTS=${HOSTS:-100}
 TIMEOUT_MS=${TIMEOUT_MS:-5000}
 OUT=${OUT:-$ROOT/target/bench/controllers}
-NEW_ADDRESSES=${NEW_ADDRESSES:-16384}
+NEW_ADDRESSES=${NEW_ADDRESSES:-65536}
 ONLY=${ONLY:-flowfall flowfall-new ovs-testcontroller os-ken}
 PORT=${PORT:-16653}
 CONFIG=examples/configs/bench-reactive.toml
@@ -43,6 +43,7 @@ apt_install openvswitch-testcontroller
 ensure_osken
 build_tools
 machine_info "$OUT/machine.md"
+controller_settings "$OUT/controller-settings.toml"
 
 config_of() { if [[ $1 == flowfall-new ]]; then echo "$NEW_CONFIG"; else echo "$CONFIG"; fi; }
 
@@ -50,7 +51,8 @@ config_of() { if [[ $1 == flowfall-new ]]; then echo "$NEW_CONFIG"; else echo "$
 start() {
     case $1 in
     flowfall | flowfall-new)
-        "$CONTROLLER" run --config "$(config_of "$1")" --listen "127.0.0.1:$PORT" --no-api \
+        "$CONTROLLER" run --config "$(config_of "$1")" --settings "$OUT/controller-settings.toml" \
+            --listen "127.0.0.1:$PORT" --no-api \
             >"$OUT/$1.log" 2>&1 &
         ;;
     ovs-testcontroller)
@@ -70,7 +72,7 @@ start() {
 run() {
     local name=$1 kind=$2
     shift 2
-    local workload=(--workload learning --switches 2 --hosts "$HOSTS")
+    local workload=(--workload learning --switches "${SWITCHES_OVERRIDE:-2}" --hosts "$HOSTS")
     [[ $name == flowfall* ]] && workload=(--workload flowfall --config "$(config_of "$name")" --downstream)
     start "$name"
     log "$name: $kind"
@@ -83,6 +85,13 @@ run() {
 for name in $ONLY; do
     run "$name" throughput --mode throughput
     run "$name" latency --mode latency
+done
+
+# Reference: the learning switches with cbench's default of 16 switches (FlowFall cannot have
+# more than its two edge junctions sending), throughput only.
+for name in $ONLY; do
+    [[ $name == flowfall* ]] && continue
+    SWITCHES_OVERRIDE=16 run "$name" throughput-16 --mode throughput
 done
 
 # Half of FlowFall's peak, offered to every controller.

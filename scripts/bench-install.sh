@@ -28,10 +28,15 @@ OVSDIR=$(mktemp -d /tmp/flowfall-bench-ovs.XXXXXX)
 export OVS_RUNDIR=$OVSDIR OVS_LOGDIR=$OVSDIR OVS_DBDIR=$OVSDIR OVS_SYSCONFDIR=$OVSDIR
 DB=unix:$OVSDIR/db.sock
 stop_ovs() {
-    local f
+    local f pid
     for f in "$OVSDIR/ovs-vswitchd.pid" "$OVSDIR/ovsdb-server.pid"; do
-        [[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null || true
+        [[ -f $f ]] || continue
+        pid=$(cat "$f")
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     done
+    cp "$OVSDIR"/*.log "$OUT/" 2>/dev/null || true
+    rm -rf "$OVSDIR"
 }
 # Its own network namespace too: a userspace datapath creates tap devices (ovs-netdev and one
 # per bridge) that would clash with another Open vSwitch running on the machine. The
@@ -83,7 +88,8 @@ for variant in loadgen loadgen-bundle; do
     bundle=()
     [[ $variant == loadgen-bundle ]] && bundle=(--bundle)
     log "$variant: $FLOWS flows"
-    in_ns "$LOADGEN" install --listen "127.0.0.1:$PORT" --flows "$FLOWS" "${bundle[@]}" \
+    # `ip netns exec` execs the program, so $! is its pid (a shell function would fork).
+    ip netns exec "$NS" "$LOADGEN" install --listen "127.0.0.1:$PORT" --flows "$FLOWS" "${bundle[@]}" \
         --json "$OUT/$variant.json" >"$OUT/$variant.txt" &
     pid=$!
     STARTED_PIDS+=("$pid")
@@ -106,7 +112,9 @@ if [[ ${NO_CONTROLLER:-0} != 1 ]]; then
         --hosts-per-customer "$hosts" --mode proactive >"$OUT/proactive.toml"
     clear_bridge
     log "flowfall-controller (proactive): $(( 100 * hosts )) customer addresses"
-    in_ns "$CONTROLLER" run --config "$OUT/proactive.toml" --listen "127.0.0.1:$PORT" --no-api \
+    controller_settings "$OUT/controller-settings.toml"
+    ip netns exec "$NS" "$CONTROLLER" run --config "$OUT/proactive.toml" --settings "$OUT/controller-settings.toml" \
+        --listen "127.0.0.1:$PORT" --no-api \
         >"$OUT/controller.log" 2>&1 &
     pid=$!
     STARTED_PIDS+=("$pid")

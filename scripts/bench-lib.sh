@@ -83,3 +83,10 @@ machine_info() {
         echo "| Python / os-ken | $(python3 --version 2>&1 | awk '{print $2}') / $(python3 -c 'import importlib.metadata as m; print(m.version("os-ken"))' 2>/dev/null || echo -) |"
     } >"$1"
 }
+
+# controller_settings FILE: flowfall-controller settings for benchmarks. VM health probes
+# are off: they travel through the VNFs, which neither the emulated switches nor the bare
+# benchmark bridge have, so every VM would be declared down and its customers moved.
+controller_settings() {
+    printf '[health]\nenabled = false\n' >"$1"
+}

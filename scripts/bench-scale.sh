@@ -38,7 +38,9 @@ python3 scripts/gen_bench_topology.py --layers "$LAYERS" --vms-per-layer 2 --cus
     exit 1
 }
 
-"$CONTROLLER" run --config "$OUT/scale.toml" --listen "127.0.0.1:$PORT" --no-api >"$OUT/controller.log" 2>&1 &
+controller_settings "$OUT/controller-settings.toml"
+"$CONTROLLER" run --config "$OUT/scale.toml" --settings "$OUT/controller-settings.toml" \
+    --listen "127.0.0.1:$PORT" --no-api >"$OUT/controller.log" 2>&1 &
 pid=$!
 STARTED_PIDS+=("$pid")
 wait_port "$PORT" 120

@@ -48,18 +48,33 @@ def controllers(d):
     out = []
     w = out.append
     first = next(iter(r.values()), {}).get("throughput") or {}
+    w("Flow setups/s: answers that were FLOW_MODs (a flow set up for the packet); the rest were "
+      "PACKET_OUTs alone (FlowFall: the address already had its flows).")
+    w("")
     w(f"Generator: {first.get('sending_switches', '?')} sending switches, window {first.get('window', '?')}, "
       f"{fmt(first.get('duration_s'))} s measured after a warm-up; latency mode keeps one PACKET_IN in "
       "flight per switch.")
     w("")
-    w("| controller | responses/s | FLOW_MODs | PACKET_OUTs | latency mode: responses/s | p50 µs | p99 µs | p99.9 µs |")
+    w("| controller | responses/s | flow setups/s | throughput p99 µs | latency mode: responses/s | p50 µs | p99 µs | p99.9 µs |")
     w("|---|---:|---:|---:|---:|---:|---:|---:|")
     for n in names:
         t, l = r[n]["throughput"] or {}, r[n]["latency"] or {}
         lat = l.get("latency_us", {})
-        w(f"| {LABELS[n]} | {fmt(t.get('responses_per_sec'))} | {fmt(t.get('traffic', {}).get('flow_mods'))} | "
-          f"{fmt(t.get('traffic', {}).get('packet_outs'))} | {fmt(l.get('responses_per_sec'))} | "
+        w(f"| {LABELS[n]} | {fmt(t.get('responses_per_sec'))} | {fmt(t.get('flow_setups_per_sec'))} | "
+          f"{fmt((t.get('latency_us') or {}).get('p99'), 1)} | {fmt(l.get('responses_per_sec'))} | "
           f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
+    refs = [(n, load(os.path.join(d, f"{n}-throughput-16.json"))) for n in PEERS]
+    refs = [(n, j) for n, j in refs if j]
+    if refs:
+        w("")
+        w("Reference: the learning switches with 16 switches (cbench's default), throughput mode:")
+        w("")
+        w("| controller | switches | responses/s | p50 µs | p99 µs |")
+        w("|---|---:|---:|---:|---:|")
+        for n, j in refs:
+            lat = j.get("latency_us", {})
+            w(f"| {LABELS[n]} | {j.get('switches')} | {fmt(j.get('responses_per_sec'))} | "
+              f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} |")
     half = (r.get(OURS, {}).get("half-rate") or {}).get("rate_limit")
     if half:
         w("")
@@ -73,18 +88,20 @@ def controllers(d):
             w(f"| {LABELS[n]} | {fmt(h.get('responses_per_sec'))} | {fmt(h.get('lost'))} | {fmt(lat.get('p50'), 1)} | "
               f"{fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
     w("")
-    w("| ratio | responses/s (ours / peer) | latency-mode p50 (peer / ours) |")
-    w("|---|---:|---:|")
+    w("| ratio | responses/s (ours / peer) | flow setups/s (ours / peer) | latency-mode p50 (peer / ours) |")
+    w("|---|---:|---:|---:|")
     for o in (OURS, OURS_NEW):
         if o not in r:
             continue
         ours_t = (r[o]["throughput"] or {}).get("responses_per_sec")
         ours_l = ((r[o]["latency"] or {}).get("latency_us") or {}).get("p50")
+        ours_f = (r[o]["throughput"] or {}).get("flow_setups_per_sec")
         for n in PEERS:
             if n in r:
                 peer_t = (r[n]["throughput"] or {}).get("responses_per_sec")
+                peer_f = (r[n]["throughput"] or {}).get("flow_setups_per_sec")
                 peer_l = ((r[n]["latency"] or {}).get("latency_us") or {}).get("p50")
-                w(f"| {LABELS[o]} / {n} | {ratio(ours_t, peer_t)} | {ratio(peer_l, ours_l)} |")
+                w(f"| {LABELS[o]} / {n} | {ratio(ours_t, peer_t)} | {ratio(ours_f, peer_f)} | {ratio(peer_l, ours_l)} |")
     w("")
     tc = (r.get("ovs-testcontroller", {}).get("throughput") or {}).get("responses_per_sec")
     for o in (OURS, OURS_NEW):

@@ -2,11 +2,14 @@
 //! encode to the same bytes.
 //!
 //! `decode(encode(m)) == m` does not hold for every value the types can hold, because some
-//! values have no distinct wire form: raw/unknown items whose bytes spell a typed one
-//! (`Oxm::Raw` with class 0x8000 and a known field, `Action::Unknown { action_type: 0, .. }`,
-//! `FlowModCommand::Unknown(0)`), bits beyond a field's width, padding the encoder normalises.
-//! So the property is checked on the wire form: encode(decode(encode(m))) == encode(m), and
-//! the decoded value is a fixed point: decode(encode(d)) == d.
+//! values share their wire form with another value: a code enum's `Unknown(code)` holding a
+//! code the specification defines (e.g. `ControllerRole::Unknown(0)` encodes as, and decodes
+//! to, `ControllerRole::NoChange` — found by this target in a 90 s run with the stronger
+//! assertion), and raw bytes whose contents the decoder interprets. The encoder refuses the
+//! raw spellings of typed items (`Oxm::Raw` of a basic field, `Action::Unknown` of a typed
+//! action, ...), but not every such alias. So the property is checked on the wire form:
+//! encode(decode(encode(m))) == encode(m), and the decoded value is a fixed point:
+//! decode(encode(d)) == d.
 #![no_main]
 
 use flowfall_ofp::OfMessage;
@@ -20,7 +23,6 @@ fuzz_target!(|m: OfMessage| {
     };
     let d = OfMessage::decode(&bytes)
         .unwrap_or_else(|e| panic!("our encoding of {m:?} does not decode: {e}"));
-    assert_eq!(d, m, "EXPERIMENT: decode(encode(m)) != m");
     let again = d.to_vec().expect("a decoded message re-encodes");
     assert_eq!(
         again, bytes,

@@ -259,6 +259,7 @@ fn summarize(
         traffic.flows_installed += r.flows as u64;
     }
     let secs = opts.duration.as_secs_f64();
+    let per_sec = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
     BenchReport {
         label: opts.label.clone(),
         mode: match opts.mode {
@@ -276,11 +277,8 @@ fn summarize(
         duration_s: secs,
         packet_ins: total.sent,
         responses: total.responses,
-        responses_per_sec: if secs > 0.0 {
-            total.responses as f64 / secs
-        } else {
-            0.0
-        },
+        responses_per_sec: per_sec(total.responses),
+        flow_setups_per_sec: per_sec(total.by_flow_mod),
         per_second: total.per_second(),
         latency_us: total.latency(),
         lost: total.lost,

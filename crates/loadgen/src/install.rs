@@ -106,6 +106,9 @@ pub enum InstallError {
     /// The bundle was not committed.
     #[error("bundle commit failed: {0}")]
     Bundle(String),
+    /// The writer task panicked or was cancelled.
+    #[error("the writer task ended abnormally: {0}")]
+    Task(String),
 }
 
 /// Waits (up to `opts.timeout`) for one switch on `listener`, then [`install`]s. A
@@ -309,9 +312,17 @@ pub async fn install(
     let mut first_error = None;
     let mut committed = !use_bundle;
     loop {
-        let m = rx
+        let m = match rx
             .next_within("waiting for the BARRIER_REPLY", deadline)
-            .await?;
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                // Stop writing to a switch that has failed.
+                writer.abort();
+                return Err(e);
+            }
+        };
         match &m.msg {
             Message::BarrierReply if m.xid == BARRIER_XID => break,
             Message::Error(e) => {
@@ -330,7 +341,7 @@ pub async fn install(
     let done = Instant::now();
     let (mut wr, bytes) = writer
         .await
-        .map_err(|e| InstallError::Bundle(format!("writer task failed: {e}")))??;
+        .map_err(|e| InstallError::Task(e.to_string()))??;
     if !committed {
         return Err(InstallError::Bundle(first_error.unwrap_or_else(|| {
             "no COMMIT_REPLY before the BARRIER_REPLY".into()

@@ -26,6 +26,8 @@ pub struct Recorder {
     pub sent: u64,
     /// Answers received inside the window.
     pub responses: u64,
+    /// Of which by a FLOW_MOD (a flow set up for the packet) rather than a PACKET_OUT.
+    pub by_flow_mod: u64,
     /// PACKET_INs that timed out unanswered inside the window.
     pub lost: u64,
 }
@@ -41,6 +43,7 @@ impl Recorder {
             per_second: vec![0; secs],
             sent: 0,
             responses: 0,
+            by_flow_mod: 0,
             lost: 0,
         }
     }
@@ -62,12 +65,14 @@ impl Recorder {
         }
     }
 
-    /// An answer arrived at `now` for a PACKET_IN sent at `sent`.
-    pub fn on_answer(&mut self, now: Instant, sent: Instant) {
+    /// An answer arrived at `now` for a PACKET_IN sent at `sent`; `flow_mod` when the answer
+    /// was a FLOW_MOD.
+    pub fn on_answer(&mut self, now: Instant, sent: Instant, flow_mod: bool) {
         if !self.in_window(now) {
             return;
         }
         self.responses += 1;
+        self.by_flow_mod += u64::from(flow_mod);
         let latency = now.saturating_duration_since(sent).as_nanos();
         if let Some(h) = self.histogram.as_mut() {
             h.saturating_record(
@@ -93,6 +98,7 @@ impl Recorder {
     pub fn merge(&mut self, other: &Recorder) {
         self.sent += other.sent;
         self.responses += other.responses;
+        self.by_flow_mod += other.by_flow_mod;
         self.lost += other.lost;
         if let (Some(a), Some(b)) = (self.histogram.as_mut(), other.histogram.as_ref()) {
             // Same bounds on both sides, so adding cannot fail; a failure would only lose samples.
@@ -225,6 +231,9 @@ pub struct BenchReport {
     pub responses: u64,
     /// Answers per second over the measurement.
     pub responses_per_sec: f64,
+    /// Answers that were FLOW_MODs, per second: flows set up for PACKET_INs (the rest were
+    /// answered by a PACKET_OUT alone, e.g. for a flow the controller had already set up).
+    pub flow_setups_per_sec: f64,
     /// Answers per one-second interval.
     pub per_second: Series,
     /// Latency from PACKET_IN sent to its answer received.
@@ -237,9 +246,9 @@ pub struct BenchReport {
 
 impl BenchReport {
     /// The report's header row of [`BenchReport::row`].
-    pub const HEADER: &'static str = "| controller | mode | switches | window | responses/s | per-second min..max | p50 µs | p99 µs | p99.9 µs | lost |";
+    pub const HEADER: &'static str = "| controller | mode | switches | window | responses/s | flow setups/s | per-second min..max | p50 µs | p99 µs | p99.9 µs | lost |";
     /// The table separator row.
-    pub const SEPARATOR: &'static str = "|---|---|---|---|---:|---|---:|---:|---:|---:|";
+    pub const SEPARATOR: &'static str = "|---|---|---|---|---:|---:|---|---:|---:|---:|---:|";
 
     /// One Markdown table row.
     pub fn row(&self) -> String {
@@ -248,13 +257,14 @@ impl BenchReport {
             None => self.mode.clone(),
         };
         format!(
-            "| {} | {} | {}/{} | {} | {:.0} | {:.0}..{:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {}/{} | {} | {:.0} | {:.0} | {:.0}..{:.0} | {:.1} | {:.1} | {:.1} | {} |",
             self.label,
             mode,
             self.sending_switches,
             self.switches,
             self.window,
             self.responses_per_sec,
+            self.flow_setups_per_sec,
             self.per_second.min,
             self.per_second.max,
             self.latency_us.p50,
@@ -306,15 +316,15 @@ mod tests {
         let t0 = Instant::now();
         let mut r = Recorder::new(t0 + Duration::from_secs(1), Duration::from_secs(2));
         r.on_sent(t0);
-        r.on_answer(t0, t0);
+        r.on_answer(t0, t0, true);
         assert_eq!((r.sent, r.responses), (0, 0));
         let inside = t0 + Duration::from_millis(1500);
         r.on_sent(inside);
-        r.on_answer(inside, inside - Duration::from_micros(100));
-        r.on_answer(t0 + Duration::from_millis(2500), inside);
-        r.on_answer(t0 + Duration::from_secs(3), inside);
+        r.on_answer(inside, inside - Duration::from_micros(100), true);
+        r.on_answer(t0 + Duration::from_millis(2500), inside, false);
+        r.on_answer(t0 + Duration::from_secs(3), inside, true);
         r.on_lost(inside);
-        assert_eq!((r.sent, r.responses, r.lost), (1, 2, 1));
+        assert_eq!((r.sent, r.responses, r.by_flow_mod, r.lost), (1, 2, 1, 1));
         assert_eq!(r.per_second, vec![1, 1]);
         let l = r.latency();
         assert_eq!(l.samples, 2);
@@ -327,11 +337,14 @@ mod tests {
         let t0 = Instant::now();
         let mut a = Recorder::new(t0, Duration::from_secs(1));
         let mut b = Recorder::new(t0, Duration::from_secs(1));
-        a.on_answer(t0, t0);
-        b.on_answer(t0, t0);
+        a.on_answer(t0, t0, false);
+        b.on_answer(t0, t0, true);
         b.on_sent(t0);
         a.merge(&b);
-        assert_eq!((a.responses, a.sent, a.latency().samples), (2, 1, 2));
+        assert_eq!(
+            (a.responses, a.by_flow_mod, a.sent, a.latency().samples),
+            (2, 1, 1, 2)
+        );
         assert_eq!(a.per_second().mean, 2.0);
     }
 

@@ -84,7 +84,7 @@ pub struct ScaleReport {
     pub reconciled: usize,
     /// Flow entries over all switches.
     pub flows_total: u64,
-    /// Fewest and most entries in a programmed switch.
+    /// Fewest entries in a programmed switch.
     pub flows_min: u64,
     /// Most entries in a switch.
     pub flows_max: u64,

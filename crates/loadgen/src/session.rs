@@ -368,12 +368,12 @@ impl Session {
                 self.timeline.first_flow_mod.get_or_insert(since);
                 self.flow_mods_since_barrier = true;
                 for p in self.inflight.answer_flow_mod(&flow_mod) {
-                    self.answered(now, &p);
+                    self.answered(now, &p, true);
                 }
             }
             Notice::PacketOut(po) => {
                 if let Some(p) = self.inflight.answer_packet_out(&po) {
-                    self.answered(now, &p);
+                    self.answered(now, &p, false);
                 }
             }
             Notice::BarrierReplied => {
@@ -391,9 +391,9 @@ impl Session {
         }
     }
 
-    fn answered(&mut self, now: Instant, p: &Pending) {
+    fn answered(&mut self, now: Instant, p: &Pending, flow_mod: bool) {
         if let (true, Some(r)) = (p.measured, self.recorder.as_mut()) {
-            r.on_answer(now, p.sent);
+            r.on_answer(now, p.sent, flow_mod);
         }
     }
 

@@ -24,6 +24,8 @@ enum Style {
     PacketOutBuffered,
     /// PACKET_OUT returning the frame (no buffer).
     PacketOutData,
+    /// A FLOW_MOD matching the packet's source MAC (no buffer), as a learning switch would.
+    FlowModByMatch,
     /// After FEATURES: N FLOW_MODs and a BARRIER; PACKET_INs are ignored.
     Program(usize),
 }
@@ -76,6 +78,24 @@ async fn serve(stream: TcpStream, style: Style) {
                     OfMessage {
                         xid: 9,
                         msg: Message::BarrierRequest,
+                    }
+                    .encode(&mut out)
+                    .unwrap();
+                }
+                (Message::PacketIn(pi), Style::FlowModByMatch) => {
+                    let src = flowfall_ofp::MacAddr(pi.data[6..12].try_into().unwrap());
+                    let fm = FlowMod::add(
+                        0,
+                        1,
+                        Match::new().with(Oxm::EthSrc(src, None)),
+                        vec![Instruction::ApplyActions(vec![Action::Output {
+                            port: 2,
+                            max_len: 0,
+                        }])],
+                    );
+                    OfMessage {
+                        xid: m.xid,
+                        msg: Message::FlowMod(fm),
                     }
                     .encode(&mut out)
                     .unwrap();
@@ -155,6 +175,19 @@ async fn throughput_answers_by_buffer_id() {
     // The announcements (10 hosts per switch) were answered before the run too.
     assert!(r.traffic.packet_outs >= r.responses + 30, "{r}");
     assert!(r.responses_per_sec > 0.0 && r.per_second.max >= r.per_second.min);
+    assert_eq!(r.flow_setups_per_sec, 0.0, "PACKET_OUTs set up no flows");
+}
+
+#[tokio::test]
+async fn flow_mods_answer_by_match_and_count_as_setups() {
+    let addr = controller(Style::FlowModByMatch).await;
+    let plans = learning_plan(2, 1, 4, 10).unwrap();
+    let r = run_bench(plans, &options(addr, Mode::Throughput, false))
+        .await
+        .unwrap();
+    assert!(r.responses > 100, "{r}");
+    assert_eq!(r.flow_setups_per_sec, r.responses_per_sec, "{r}");
+    assert!(r.traffic.flows_installed > 0);
 }
 
 #[tokio::test]

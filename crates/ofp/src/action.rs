@@ -68,7 +68,7 @@ pub enum Action {
 
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::hex_bytes;
-use crate::tlv::{self, Tlv};
+use crate::tlv::{self, Item};
 use crate::wire::{Reader, Writer};
 use std::fmt;
 
@@ -128,6 +128,16 @@ pub const NX_EXPERIMENTER_ID: u32 = 0x0000_2320;
 /// Bytes of the generic action header (`type`, `len`, 4 bytes of pad or payload).
 pub const OFP_ACTION_HEADER_LEN: usize = 8;
 
+/// Names of the action header's fields, for errors.
+const HEADER: tlv::Names = tlv::Names {
+    what: "ofp_action_header",
+    type_field: "ofp_action_header.type",
+    len_field: LEN_FIELD,
+};
+
+/// The action header's length field.
+const LEN_FIELD: &str = "ofp_action_header.len";
+
 /// The spec name and exact length of each fixed-size action type.
 fn fixed_layout(action_type: u16) -> Option<(&'static str, usize)> {
     Some(match action_type {
@@ -167,6 +177,7 @@ pub fn reserved_port_name(port: u32) -> Option<&'static str> {
 
 impl Action {
     /// The `type` field (`OFPAT_*`).
+    #[inline]
     pub fn action_type(&self) -> u16 {
         match self {
             Action::Output { .. } => OFPAT_OUTPUT,
@@ -200,74 +211,69 @@ impl Action {
     }
 
     /// Bytes on the wire (`len`).
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         match self {
+            Action::Output { .. } => 16,
             Action::SetField(oxm) => (4 + oxm.encoded_len()).div_ceil(8) * 8,
             Action::Experimenter { data, .. } => 8 + data.len(),
             Action::Unknown { data, .. } => 4 + data.len(),
-            other => fixed_layout(other.action_type()).map_or(8, |(_, len)| len),
+            // Every other action is an 8-byte structure (see `fixed_layout`).
+            _ => 8,
         }
     }
 
-    /// Decodes one action (§7.2.5). `len` must be a multiple of 8, at least 8, within the
-    /// bytes present, and exactly the structure's size for fixed-size actions.
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Action, DecodeError> {
-        let Tlv {
-            start,
-            item_type: action_type,
-            len,
-            body: mut b,
-        } = tlv::take(
-            r,
-            "ofp_action_header",
-            "ofp_action_header.type",
-            "ofp_action_header.len",
-            fixed_layout,
-        )?;
-        let action = match action_type {
-            OFPAT_OUTPUT => {
-                let port = b.u32("ofp_action_output.port")?;
-                let max_len = b.u16("ofp_action_output.max_len")?;
-                Action::Output { port, max_len }
-            }
-            OFPAT_COPY_TTL_OUT => Action::CopyTtlOut,
-            OFPAT_COPY_TTL_IN => Action::CopyTtlIn,
-            OFPAT_SET_MPLS_TTL => Action::SetMplsTtl(b.u8("ofp_action_mpls_ttl.mpls_ttl")?),
-            OFPAT_DEC_MPLS_TTL => Action::DecMplsTtl,
-            OFPAT_PUSH_VLAN => Action::PushVlan(b.u16("ofp_action_push.ethertype")?),
-            OFPAT_POP_VLAN => Action::PopVlan,
-            OFPAT_PUSH_MPLS => Action::PushMpls(b.u16("ofp_action_push.ethertype")?),
-            OFPAT_POP_MPLS => Action::PopMpls(b.u16("ofp_action_pop_mpls.ethertype")?),
-            OFPAT_SET_QUEUE => Action::SetQueue(b.u32("ofp_action_set_queue.queue_id")?),
-            OFPAT_GROUP => Action::Group(b.u32("ofp_action_group.group_id")?),
-            OFPAT_SET_NW_TTL => Action::SetNwTtl(b.u8("ofp_action_nw_ttl.nw_ttl")?),
-            OFPAT_DEC_NW_TTL => Action::DecNwTtl,
-            OFPAT_PUSH_PBB => Action::PushPbb(b.u16("ofp_action_push.ethertype")?),
-            OFPAT_POP_PBB => Action::PopPbb,
-            OFPAT_SET_FIELD => {
-                let oxm = crate::Oxm::decode(&mut b)?;
-                let want = (4 + oxm.encoded_len()).div_ceil(8) * 8;
-                if len != want {
-                    return Err(DecodeError::bad_length(
-                        "ofp_action_set_field",
-                        start,
-                        format_args!("== {want}"),
-                        len,
-                    ));
-                }
-                Action::SetField(oxm)
-            }
-            OFPAT_EXPERIMENTER => Action::Experimenter {
-                experimenter: b.u32("ofp_action_experimenter_header.experimenter")?,
-                data: b.take_rest().to_vec(),
+    /// Decodes one action (§7.2.5) framed as `item` (its `len` is a multiple of 8, at
+    /// least 8 and within the bytes present); `len` must be exactly the structure's size
+    /// for fixed-size actions. Bytes a typed action leaves unread are its padding (checked
+    /// by `validate`).
+    fn decode_into(item: Item<'_>, out: &mut Vec<Action>) -> Result<(), DecodeError> {
+        let be16 = u16::from_be_bytes;
+        let be32 = u32::from_be_bytes;
+        // Fixed-size actions: the slice pattern checks the size and takes the fields.
+        let value = match (item.item_type, item.body) {
+            (OFPAT_OUTPUT, &[p0, p1, p2, p3, m0, m1, _, _, _, _, _, _]) => Action::Output {
+                port: be32([p0, p1, p2, p3]),
+                max_len: be16([m0, m1]),
             },
-            action_type => Action::Unknown {
-                action_type,
-                data: b.take_rest().to_vec(),
+            (OFPAT_COPY_TTL_OUT, [_, _, _, _]) => Action::CopyTtlOut,
+            (OFPAT_COPY_TTL_IN, [_, _, _, _]) => Action::CopyTtlIn,
+            (OFPAT_SET_MPLS_TTL, &[ttl, _, _, _]) => Action::SetMplsTtl(ttl),
+            (OFPAT_DEC_MPLS_TTL, [_, _, _, _]) => Action::DecMplsTtl,
+            (OFPAT_PUSH_VLAN, &[e0, e1, _, _]) => Action::PushVlan(be16([e0, e1])),
+            (OFPAT_POP_VLAN, [_, _, _, _]) => Action::PopVlan,
+            (OFPAT_PUSH_MPLS, &[e0, e1, _, _]) => Action::PushMpls(be16([e0, e1])),
+            (OFPAT_POP_MPLS, &[e0, e1, _, _]) => Action::PopMpls(be16([e0, e1])),
+            (OFPAT_SET_QUEUE, &[q0, q1, q2, q3]) => Action::SetQueue(be32([q0, q1, q2, q3])),
+            (OFPAT_GROUP, &[g0, g1, g2, g3]) => Action::Group(be32([g0, g1, g2, g3])),
+            (OFPAT_SET_NW_TTL, &[ttl, _, _, _]) => Action::SetNwTtl(ttl),
+            (OFPAT_DEC_NW_TTL, [_, _, _, _]) => Action::DecNwTtl,
+            (OFPAT_PUSH_PBB, &[e0, e1, _, _]) => Action::PushPbb(be16([e0, e1])),
+            (OFPAT_POP_PBB, [_, _, _, _]) => Action::PopPbb,
+            (OFPAT_SET_FIELD, body) => {
+                // Appended in place; on a length error the caller drops `out` anyway.
+                let mut b = Reader::with_base(body, item.start + 4);
+                crate::Oxm::decode_into(&mut b, out, Action::SetField)?;
+                let want = (4 + (body.len() - b.remaining())).div_ceil(8) * 8;
+                if item.len() != want {
+                    return Err(item.wrong_size("ofp_action_set_field", want));
+                }
+                return Ok(());
+            }
+            (OFPAT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => Action::Experimenter {
+                experimenter: be32([e0, e1, e2, e3]),
+                data: data.to_vec(),
+            },
+            (action_type, body) => match fixed_layout(action_type) {
+                Some((name, want)) => return Err(item.wrong_size(name, want)),
+                None => Action::Unknown {
+                    action_type,
+                    data: body.to_vec(),
+                },
             },
         };
-        // Whatever is left of a typed action is its padding (checked by `validate`).
-        Ok(action)
+        out.push(value);
+        Ok(())
     }
 
     /// Encodes the action, computing `len` and writing zero padding.
@@ -285,37 +291,40 @@ impl Action {
                 let [p0, p1, p2, p3] = port.to_be_bytes();
                 let [m0, m1] = max_len.to_be_bytes();
                 let b = [t0, t1, 0, 16, p0, p1, p2, p3, m0, m1, 0, 0, 0, 0, 0, 0];
-                w.padded(&b, "ofp_action_output.pad", 10..16);
+                w.padded(&b, &[("ofp_action_output.pad", 10..16)]);
             }
             Action::CopyTtlOut
             | Action::CopyTtlIn
             | Action::DecMplsTtl
             | Action::PopVlan
             | Action::DecNwTtl
-            | Action::PopPbb => w.padded(&short(t, [0; 4]), "ofp_action_generic.pad", 4..8),
+            | Action::PopPbb => w.padded(&short(t, [0; 4]), &[("ofp_action_generic.pad", 4..8)]),
             Action::SetMplsTtl(ttl) | Action::SetNwTtl(ttl) => {
-                w.padded(&short(t, [*ttl, 0, 0, 0]), "ofp_action_ttl.pad", 5..8);
+                w.padded(&short(t, [*ttl, 0, 0, 0]), &[("ofp_action_ttl.pad", 5..8)]);
             }
             Action::PushVlan(eth) | Action::PushMpls(eth) | Action::PushPbb(eth) => {
                 let [e0, e1] = eth.to_be_bytes();
-                w.padded(&short(t, [e0, e1, 0, 0]), "ofp_action_push.pad", 6..8);
+                w.padded(&short(t, [e0, e1, 0, 0]), &[("ofp_action_push.pad", 6..8)]);
             }
             Action::PopMpls(eth) => {
                 let [e0, e1] = eth.to_be_bytes();
-                w.padded(&short(t, [e0, e1, 0, 0]), "ofp_action_pop_mpls.pad", 6..8);
+                w.padded(
+                    &short(t, [e0, e1, 0, 0]),
+                    &[("ofp_action_pop_mpls.pad", 6..8)],
+                );
             }
             Action::SetQueue(id) | Action::Group(id) => w.bytes(&short(t, id.to_be_bytes())),
             Action::SetField(oxm) => {
-                let start = tlv::begin(w, t);
+                let oxm_len = oxm.encoded_len();
+                let len = (4 + oxm_len).div_ceil(8) * 8;
+                tlv::header(w, t, len, LEN_FIELD)?;
                 oxm.encode(w)?;
-                w.pad_to_named("ofp_action_set_field.pad", start, 8);
-                tlv::finish(w, start, "ofp_action_header.len", t)?;
+                w.pad("ofp_action_set_field.pad", len - 4 - oxm_len);
             }
             Action::Experimenter { experimenter, data } => {
-                let start = tlv::begin(w, t);
+                tlv::header(w, t, 8 + data.len(), LEN_FIELD)?;
                 w.u32(*experimenter);
                 w.bytes(data);
-                tlv::finish(w, start, "ofp_action_header.len", t)?;
             }
             Action::Unknown { action_type, data } => {
                 if *action_type == OFPAT_SET_FIELD
@@ -324,9 +333,8 @@ impl Action {
                 {
                     return Err(tlv::typed_type("ofp_action_header.type", *action_type));
                 }
-                let start = tlv::begin(w, t);
+                tlv::header(w, t, 4 + data.len(), LEN_FIELD)?;
                 w.bytes(data);
-                tlv::finish(w, start, "ofp_action_header.len", t)?;
             }
         }
         Ok(())
@@ -343,11 +351,13 @@ fn short(action_type: u16, body: [u8; 4]) -> [u8; 8] {
 
 /// Decodes a list of actions filling all of `r` (an action list, `actions_len` bytes).
 pub(crate) fn decode_actions(r: &mut Reader<'_>) -> Result<Vec<Action>, DecodeError> {
-    let mut actions = Vec::with_capacity(tlv::count(r.rest()));
-    while !r.is_empty() {
-        actions.push(Action::decode(r)?);
-    }
-    Ok(actions)
+    let base = r.offset();
+    decode_action_bytes(r.take_rest(), base)
+}
+
+/// Decodes the list of actions filling `b`, whose first byte is at absolute offset `base`.
+pub(crate) fn decode_action_bytes(b: &[u8], base: usize) -> Result<Vec<Action>, DecodeError> {
+    tlv::decode_list(b, base, &HEADER, Action::decode_into)
 }
 
 /// Encodes a list of actions back to back.
@@ -429,8 +439,11 @@ mod tests {
         v
     }
 
+    /// Decodes `b`, which must hold exactly one action, at offset 64.
     fn dec(b: &[u8]) -> Result<Action, DecodeError> {
-        Action::decode(&mut Reader::with_base(b, 64))
+        let mut list = decode_action_bytes(b, 64)?;
+        assert_eq!(list.len(), 1, "one action");
+        Ok(list.remove(0))
     }
 
     #[test]

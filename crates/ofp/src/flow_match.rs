@@ -45,11 +45,13 @@ pub const OFP_MATCH_HEADER_LEN: usize = 4;
 
 impl Match {
     /// The `length` field: header plus OXM TLVs, padding excluded.
+    #[inline]
     pub fn wire_len(&self) -> usize {
         OFP_MATCH_HEADER_LEN + self.fields.iter().map(Oxm::encoded_len).sum::<usize>()
     }
 
     /// Bytes on the wire, padding to a multiple of 8 included.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         self.wire_len().div_ceil(8) * 8
     }
@@ -67,35 +69,36 @@ impl Match {
         let start = r.offset();
         let match_type = r.u16("ofp_match.type")?;
         if match_type != OFPMT_OXM {
-            return Err(DecodeError::BadValue {
-                field: "ofp_match.type",
-                offset: start,
-                expected: format!("{OFPMT_OXM} (OFPMT_OXM)"),
-                found: match_type.to_string(),
-            });
+            return Err(DecodeError::bad_value(
+                "ofp_match.type",
+                start,
+                format_args!("{OFPMT_OXM} (OFPMT_OXM)"),
+                format_args!("{match_type}"),
+            ));
         }
         let len = usize::from(r.u16("ofp_match.length")?);
         if len < OFP_MATCH_HEADER_LEN {
-            return Err(DecodeError::BadLength {
-                what: "ofp_match",
-                offset: start,
-                expected: format!(">= {OFP_MATCH_HEADER_LEN}"),
-                found: len,
-            });
+            return Err(DecodeError::bad_length(
+                "ofp_match",
+                start,
+                format_args!(">= {OFP_MATCH_HEADER_LEN}"),
+                len,
+            ));
         }
         let body_len = len - OFP_MATCH_HEADER_LEN;
         if body_len > r.remaining() {
-            return Err(DecodeError::BadLength {
-                what: "ofp_match",
-                offset: start,
-                expected: format!("<= {}", r.remaining() + OFP_MATCH_HEADER_LEN),
-                found: len,
-            });
+            let max = r.remaining() + OFP_MATCH_HEADER_LEN;
+            return Err(DecodeError::bad_length(
+                "ofp_match",
+                start,
+                format_args!("<= {max}"),
+                len,
+            ));
         }
         let mut body = r.sub("ofp_match fields", body_len)?;
-        let mut fields = Vec::new();
+        let mut fields = Vec::with_capacity(crate::oxm::count(body.rest()));
         while !body.is_empty() {
-            fields.push(Oxm::decode(&mut body)?);
+            Oxm::decode_into(&mut body, &mut fields, |oxm| oxm)?;
         }
         r.skip("ofp_match padding", len.div_ceil(8) * 8 - len)?;
         Ok(Match { fields })

@@ -11,6 +11,9 @@ pub const OFPG_ANY: u32 = 0xffff_ffff;
 /// `OFPTT_ALL`: every table (delete commands, flow stats requests).
 pub const OFPTT_ALL: u8 = 0xff;
 
+/// Bytes of `ofp_flow_mod` between the header and the match (cookie through pad).
+pub(crate) const OFP_FLOW_MOD_FIXED_LEN: usize = 40;
+
 /// `ofp_flow_mod_command`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -133,7 +136,7 @@ impl FlowMod {
 
 use crate::error::{DecodeError, EncodeError};
 use crate::instruction::{decode_instructions, encode_instructions};
-use crate::wire::{Reader, Writer};
+use crate::wire::{Fixed, Reader, Writer};
 use std::fmt;
 
 impl FlowMod {
@@ -173,18 +176,19 @@ impl FlowMod {
 
     /// Encodes the body of an `OFPT_FLOW_MOD`.
     pub(crate) fn encode_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u64(self.cookie);
-        w.u64(self.cookie_mask);
-        w.u8(self.table_id);
-        w.u8(self.command.to_u8());
-        w.u16(self.idle_timeout);
-        w.u16(self.hard_timeout);
-        w.u16(self.priority);
-        w.u32(self.buffer_id);
-        w.u32(self.out_port);
-        w.u32(self.out_group);
-        w.u16(self.flags);
-        w.pad("ofp_flow_mod.pad", 2);
+        let fixed = Fixed::<OFP_FLOW_MOD_FIXED_LEN>::new()
+            .put(&self.cookie.to_be_bytes())
+            .put(&self.cookie_mask.to_be_bytes())
+            .put(&[self.table_id, self.command.to_u8()])
+            .put(&self.idle_timeout.to_be_bytes())
+            .put(&self.hard_timeout.to_be_bytes())
+            .put(&self.priority.to_be_bytes())
+            .put(&self.buffer_id.to_be_bytes())
+            .put(&self.out_port.to_be_bytes())
+            .put(&self.out_group.to_be_bytes())
+            .put(&self.flags.to_be_bytes())
+            .zeros(2);
+        w.padded(fixed.bytes(), &[("ofp_flow_mod.pad", 38..40)]);
         self.match_.encode(w)?;
         encode_instructions(&self.instructions, w)
     }

@@ -41,10 +41,10 @@ pub enum Instruction {
     },
 }
 
-use crate::action::{decode_actions, encode_actions, fmt_actions};
+use crate::action::{decode_action_bytes, encode_actions, fmt_actions};
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::hex_bytes;
-use crate::tlv::{self, Tlv};
+use crate::tlv::{self, Item};
 use crate::wire::{Reader, Writer};
 use std::fmt;
 
@@ -66,6 +66,16 @@ pub const OFPIT_EXPERIMENTER: u16 = 0xffff;
 /// Bytes of the smallest instruction (`ofp_instruction` header plus 4 bytes).
 pub const OFP_INSTRUCTION_MIN_LEN: usize = 8;
 
+/// Names of the instruction header's fields, for errors.
+const HEADER: tlv::Names = tlv::Names {
+    what: "ofp_instruction",
+    type_field: "ofp_instruction.type",
+    len_field: LEN_FIELD,
+};
+
+/// The instruction header's length field.
+const LEN_FIELD: &str = "ofp_instruction.len";
+
 /// The spec name and exact length of each fixed-size instruction type.
 fn fixed_layout(instruction_type: u16) -> Option<(&'static str, usize)> {
     Some(match instruction_type {
@@ -79,6 +89,7 @@ fn fixed_layout(instruction_type: u16) -> Option<(&'static str, usize)> {
 
 impl Instruction {
     /// The `type` field (`OFPIT_*`).
+    #[inline]
     pub fn instruction_type(&self) -> u16 {
         match self {
             Instruction::GotoTable(_) => OFPIT_GOTO_TABLE,
@@ -109,6 +120,7 @@ impl Instruction {
     }
 
     /// Bytes on the wire (`len`).
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         match self {
             Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
@@ -120,50 +132,47 @@ impl Instruction {
         }
     }
 
-    /// Decodes one instruction (§7.2.4). `len` must be a multiple of 8, at least 8,
-    /// within the bytes present, and exact for fixed-size instructions.
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Instruction, DecodeError> {
-        let Tlv {
-            item_type: instruction_type,
-            body: mut b,
-            ..
-        } = tlv::take(
-            r,
-            "ofp_instruction",
-            "ofp_instruction.type",
-            "ofp_instruction.len",
-            fixed_layout,
-        )?;
-        Ok(match instruction_type {
-            OFPIT_GOTO_TABLE => {
-                Instruction::GotoTable(b.u8("ofp_instruction_goto_table.table_id")?)
+    /// Decodes one instruction (§7.2.4) framed as `item` (its `len` is a multiple of 8, at
+    /// least 8 and within the bytes present); `len` must be exact for fixed-size
+    /// instructions.
+    fn decode_into(item: Item<'_>, out: &mut Vec<Instruction>) -> Result<(), DecodeError> {
+        let t = item.item_type;
+        // Fixed-size instructions: the slice pattern checks the size and takes the fields.
+        let value = match (t, item.body) {
+            (OFPIT_GOTO_TABLE, &[table, _, _, _]) => Instruction::GotoTable(table),
+            (OFPIT_CLEAR_ACTIONS, [_, _, _, _]) => Instruction::ClearActions,
+            (OFPIT_METER, &[m0, m1, m2, m3]) => {
+                Instruction::Meter(u32::from_be_bytes([m0, m1, m2, m3]))
             }
-            OFPIT_WRITE_METADATA => {
+            (OFPIT_WRITE_METADATA, body) if body.len() == 20 => {
+                let mut b = Reader::with_base(body, item.start + 4);
                 b.skip("ofp_instruction_write_metadata.pad", 4)?;
                 let metadata = b.u64("ofp_instruction_write_metadata.metadata")?;
                 let mask = b.u64("ofp_instruction_write_metadata.metadata_mask")?;
                 Instruction::WriteMetadata { metadata, mask }
             }
-            OFPIT_WRITE_ACTIONS | OFPIT_APPLY_ACTIONS => {
-                b.skip("ofp_instruction_actions.pad", 4)?;
-                let actions = decode_actions(&mut b)?;
-                if instruction_type == OFPIT_WRITE_ACTIONS {
+            (OFPIT_WRITE_ACTIONS | OFPIT_APPLY_ACTIONS, [_, _, _, _, actions @ ..]) => {
+                let actions = decode_action_bytes(actions, item.start + 8)?;
+                if t == OFPIT_WRITE_ACTIONS {
                     Instruction::WriteActions(actions)
                 } else {
                     Instruction::ApplyActions(actions)
                 }
             }
-            OFPIT_CLEAR_ACTIONS => Instruction::ClearActions,
-            OFPIT_METER => Instruction::Meter(b.u32("ofp_instruction_meter.meter_id")?),
-            OFPIT_EXPERIMENTER => Instruction::Experimenter {
-                experimenter: b.u32("ofp_instruction_experimenter.experimenter")?,
-                data: b.take_rest().to_vec(),
+            (OFPIT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => Instruction::Experimenter {
+                experimenter: u32::from_be_bytes([e0, e1, e2, e3]),
+                data: data.to_vec(),
             },
-            instruction_type => Instruction::Unknown {
-                instruction_type,
-                data: b.take_rest().to_vec(),
+            (instruction_type, body) => match fixed_layout(instruction_type) {
+                Some((name, want)) => return Err(item.wrong_size(name, want)),
+                None => Instruction::Unknown {
+                    instruction_type,
+                    data: body.to_vec(),
+                },
             },
-        })
+        };
+        out.push(value);
+        Ok(())
     }
 
     /// Encodes the instruction, computing `len` and writing zero padding.
@@ -178,8 +187,7 @@ impl Instruction {
         match self {
             Instruction::GotoTable(table) => w.padded(
                 &[t0, t1, 0, 8, *table, 0, 0, 0],
-                "ofp_instruction_goto_table.pad",
-                5..8,
+                &[("ofp_instruction_goto_table.pad", 5..8)],
             ),
             Instruction::WriteMetadata { metadata, mask } => {
                 let [d0, d1, d2, d3, d4, d5, d6, d7] = metadata.to_be_bytes();
@@ -188,28 +196,29 @@ impl Instruction {
                     t0, t1, 0, 24, 0, 0, 0, 0, d0, d1, d2, d3, d4, d5, d6, d7, m0, m1, m2, m3, m4,
                     m5, m6, m7,
                 ];
-                w.padded(&b, "ofp_instruction_write_metadata.pad", 4..8);
+                w.padded(&b, &[("ofp_instruction_write_metadata.pad", 4..8)]);
             }
             Instruction::WriteActions(actions) | Instruction::ApplyActions(actions) => {
                 let start = w.pos();
-                w.padded(&[t0, t1, 0, 0, 0, 0, 0, 0], "ofp_instruction_actions.pad", 4..8);
+                w.padded(
+                    &[t0, t1, 0, 0, 0, 0, 0, 0],
+                    &[("ofp_instruction_actions.pad", 4..8)],
+                );
                 encode_actions(actions, w)?;
-                tlv::finish(w, start, "ofp_instruction.len", t)?;
+                tlv::finish(w, start, LEN_FIELD, t)?;
             }
             Instruction::ClearActions => w.padded(
                 &[t0, t1, 0, 8, 0, 0, 0, 0],
-                "ofp_instruction_actions.pad",
-                4..8,
+                &[("ofp_instruction_actions.pad", 4..8)],
             ),
             Instruction::Meter(id) => {
                 let [i0, i1, i2, i3] = id.to_be_bytes();
                 w.bytes(&[t0, t1, 0, 8, i0, i1, i2, i3]);
             }
             Instruction::Experimenter { experimenter, data } => {
-                let start = tlv::begin(w, t);
+                tlv::header(w, t, 8 + data.len(), LEN_FIELD)?;
                 w.u32(*experimenter);
                 w.bytes(data);
-                tlv::finish(w, start, "ofp_instruction.len", t)?;
             }
             Instruction::Unknown {
                 instruction_type,
@@ -220,9 +229,8 @@ impl Instruction {
                 {
                     return Err(tlv::typed_type("ofp_instruction.type", *instruction_type));
                 }
-                let start = tlv::begin(w, t);
+                tlv::header(w, t, 4 + data.len(), LEN_FIELD)?;
                 w.bytes(data);
-                tlv::finish(w, start, "ofp_instruction.len", t)?;
             }
         }
         Ok(())
@@ -231,11 +239,8 @@ impl Instruction {
 
 /// Decodes a list of instructions filling all of `r`.
 pub(crate) fn decode_instructions(r: &mut Reader<'_>) -> Result<Vec<Instruction>, DecodeError> {
-    let mut out = Vec::with_capacity(tlv::count(r.rest()));
-    while !r.is_empty() {
-        out.push(Instruction::decode(r)?);
-    }
-    Ok(out)
+    let base = r.offset();
+    tlv::decode_list(r.take_rest(), base, &HEADER, Instruction::decode_into)
 }
 
 /// Encodes a list of instructions back to back.
@@ -286,8 +291,11 @@ mod tests {
         v
     }
 
+    /// Decodes `b`, which must hold exactly one instruction, at offset 72.
     fn dec(b: &[u8]) -> Result<Instruction, DecodeError> {
-        Instruction::decode(&mut Reader::with_base(b, 72))
+        let mut list = decode_instructions(&mut Reader::with_base(b, 72))?;
+        assert_eq!(list.len(), 1, "one instruction");
+        Ok(list.remove(0))
     }
 
     #[test]

@@ -168,6 +168,39 @@ impl Message {
         }
     }
 
+    /// The encoded size (header included) of the messages sent most (FLOW_MOD, PACKET_IN,
+    /// PACKET_OUT, ECHO), so [`OfMessage::to_vec`] allocates once; the header size for the
+    /// others, which grow the output as they go.
+    fn size_hint(&self) -> usize {
+        OFP_HEADER_LEN
+            + match self {
+                Message::FlowMod(f) => {
+                    crate::flow_mod::OFP_FLOW_MOD_FIXED_LEN
+                        + f.match_.encoded_len()
+                        + f.instructions
+                            .iter()
+                            .map(crate::Instruction::encoded_len)
+                            .sum::<usize>()
+                }
+                Message::PacketIn(p) => {
+                    crate::packet_in::OFP_PACKET_IN_FIXED_LEN
+                        + p.match_.encoded_len()
+                        + 2
+                        + p.data.len()
+                }
+                Message::PacketOut(p) => {
+                    crate::packet_out::OFP_PACKET_OUT_FIXED_LEN
+                        + p.actions
+                            .iter()
+                            .map(crate::Action::encoded_len)
+                            .sum::<usize>()
+                        + p.data.len()
+                }
+                Message::EchoRequest(data) | Message::EchoReply(data) => data.len(),
+                _ => 0,
+            }
+    }
+
     /// Decodes a body of type `msg_type` from `r` (which spans exactly the body).
     fn decode_body(version: u8, msg_type: u8, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(match msg_type {
@@ -275,68 +308,26 @@ impl OfMessage {
     /// non-HELLO message whose version is not 0x04, and any error of the body's decoder.
     /// Offsets count from `buf[0]`.
     pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(buf);
-        let h = Header::decode(&mut r)?;
-        if h.message_len() >= OFP_HEADER_LEN && h.message_len() > buf.len() {
-            return Err(DecodeError::Truncated {
-                what: "OpenFlow message",
-                offset: 0,
-                needed: h.message_len(),
-                available: buf.len(),
-            });
-        }
-        if h.message_len() < OFP_HEADER_LEN || h.message_len() != buf.len() {
-            return Err(DecodeError::BadLength {
-                what: "ofp_header.length",
-                offset: 0,
-                expected: format!("== {} (bytes given, at least 8)", buf.len()),
-                found: h.message_len(),
-            });
-        }
-        if h.msg_type != OFPT_HELLO && h.version != OFP_VERSION {
-            return Err(DecodeError::BadVersion {
-                offset: 0,
-                found: h.version,
-            });
-        }
+        let (h, mut r) = open_message(buf)?;
         let msg = Message::decode_body(h.version, h.msg_type, &mut r)?;
-        if !r.is_empty() {
-            return Err(DecodeError::BadLength {
-                what: msg_type_name(h.msg_type),
-                offset: 0,
-                expected: format!("== {} (bytes the body uses)", r.offset()),
-                found: h.message_len(),
-            });
-        }
+        check_consumed(&h, &r)?;
         Ok(OfMessage { xid: h.xid, msg })
     }
 
     fn encode_with(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let start = w.pos();
-        Header {
-            version: self.msg.version(),
-            msg_type: self.msg.msg_type(),
-            length: 0,
-            xid: self.xid,
-        }
-        .encode(w);
-        self.msg.encode_body(w)?;
-        w.patch_len16("OpenFlow message", start + 2, start)
+        write_message(w, self.msg.version(), self.msg.msg_type(), self.xid, |w| {
+            self.msg.encode_body(w)
+        })
     }
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let before = out.len();
-        let result = self.encode_with(&mut Writer::new(out));
-        if result.is_err() {
-            out.truncate(before);
-        }
-        result
+        append_or_restore(out, |w| self.encode_with(w))
     }
 
     /// The encoded message.
     pub fn to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.msg.size_hint());
         self.encode(&mut out)?;
         Ok(out)
     }
@@ -350,6 +341,104 @@ impl OfMessage {
         let pads = w.into_pads();
         Ok((out, pads))
     }
+}
+
+/// Checks the header of the one message `buf` must hold exactly (length, version) and
+/// returns it with a reader over the body (see [`OfMessage::decode`] for the errors).
+pub(crate) fn open_message(buf: &[u8]) -> Result<(Header, Reader<'_>), DecodeError> {
+    let mut r = Reader::new(buf);
+    let h = Header::decode(&mut r)?;
+    if h.message_len() >= OFP_HEADER_LEN && h.message_len() > buf.len() {
+        return Err(DecodeError::Truncated {
+            what: "OpenFlow message",
+            offset: 0,
+            needed: h.message_len(),
+            available: buf.len(),
+        });
+    }
+    if h.message_len() < OFP_HEADER_LEN || h.message_len() != buf.len() {
+        return Err(DecodeError::BadLength {
+            what: "ofp_header.length",
+            offset: 0,
+            expected: format!("== {} (bytes given, at least 8)", buf.len()),
+            found: h.message_len(),
+        });
+    }
+    if h.msg_type != OFPT_HELLO && h.version != OFP_VERSION {
+        return Err(DecodeError::BadVersion {
+            offset: 0,
+            found: h.version,
+        });
+    }
+    Ok((h, r))
+}
+
+/// The error unless the body decoder used every byte of the message.
+pub(crate) fn check_consumed(h: &Header, r: &Reader<'_>) -> Result<(), DecodeError> {
+    if r.is_empty() {
+        return Ok(());
+    }
+    Err(DecodeError::BadLength {
+        what: msg_type_name(h.msg_type),
+        offset: 0,
+        expected: format!("== {} (bytes the body uses)", r.offset()),
+        found: h.message_len(),
+    })
+}
+
+/// Decodes the one message `buf` holds, which must be of type `msg_type`, with the body
+/// decoder `body`; returns its xid and body. For the borrowed views
+/// ([`crate::packet_in::PacketInRef`], [`crate::packet_out::PacketOutRef`]).
+pub(crate) fn decode_typed<'a, T>(
+    buf: &'a [u8],
+    msg_type: u8,
+    body: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+) -> Result<(u32, T), DecodeError> {
+    let (h, mut r) = open_message(buf)?;
+    if h.msg_type != msg_type {
+        return Err(DecodeError::BadValue {
+            field: "ofp_header.type",
+            offset: 1,
+            expected: format!("{msg_type} (OFPT_{})", msg_type_name(msg_type)),
+            found: format!("{} (OFPT_{})", h.msg_type, msg_type_name(h.msg_type)),
+        });
+    }
+    let decoded = body(&mut r)?;
+    check_consumed(&h, &r)?;
+    Ok((h.xid, decoded))
+}
+
+/// Writes one message: the header (its length patched once `body` has written the body).
+pub(crate) fn write_message(
+    w: &mut Writer<'_>,
+    version: u8,
+    msg_type: u8,
+    xid: u32,
+    body: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let start = w.pos();
+    Header {
+        version,
+        msg_type,
+        length: 0,
+        xid,
+    }
+    .encode(w);
+    body(w)?;
+    w.patch_len16("OpenFlow message", start + 2, start)
+}
+
+/// Runs `write` on a writer appending to `out`; on error `out` is left as it was.
+pub(crate) fn append_or_restore(
+    out: &mut Vec<u8>,
+    write: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let before = out.len();
+    let result = write(&mut Writer::new(out));
+    if result.is_err() {
+        out.truncate(before);
+    }
+    result
 }
 
 /// `impl From<Body> for Message` for bodies that belong to a single message type.

@@ -154,10 +154,27 @@ pub struct OxmFieldInfo {
 
 /// The wire representation of an OXM value type.
 trait OxmValue {
+    /// The Rust value.
     type V;
-    const LEN: usize;
-    fn read(r: &mut Reader<'_>) -> Result<Self::V, DecodeError>;
-    fn write(v: &Self::V, w: &mut Writer<'_>) -> Result<(), EncodeError>;
+    /// Its bytes on the wire (`[u8; LEN]`).
+    type Bytes: AsRef<[u8]> + for<'a> TryFrom<&'a [u8]>;
+    /// Bytes of the value on the wire (the mask, when present, has the same length).
+    const LEN: usize = std::mem::size_of::<Self::Bytes>();
+    fn from_bytes(b: Self::Bytes) -> Self::V;
+    fn to_bytes(v: &Self::V) -> Result<Self::Bytes, EncodeError>;
+
+    /// The value held in `b`, `None` unless `b` is exactly [`OxmValue::LEN`] bytes long.
+    #[inline]
+    fn parse(b: &[u8]) -> Option<Self::V> {
+        Self::Bytes::try_from(b).ok().map(Self::from_bytes)
+    }
+
+    /// Appends the value's bytes.
+    #[inline]
+    fn write(v: &Self::V, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        w.bytes(Self::to_bytes(v)?.as_ref());
+        Ok(())
+    }
 }
 
 struct U8;
@@ -169,107 +186,51 @@ struct Mac;
 struct V4;
 struct V6;
 
-impl OxmValue for U8 {
-    type V = u8;
-    const LEN: usize = 1;
-    fn read(r: &mut Reader<'_>) -> Result<u8, DecodeError> {
-        r.u8("oxm value")
-    }
-    fn write(v: &u8, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u8(*v);
-        Ok(())
-    }
+/// Implements [`OxmValue`] for types whose wire form is `to_be_bytes`/`from_be_bytes`
+/// or `octets`/`From<[u8; N]>`.
+macro_rules! oxm_value {
+    ($($t:ident: $v:ty, $n:literal, $from:expr, $to:expr;)*) => {
+        $(impl OxmValue for $t {
+            type V = $v;
+            type Bytes = [u8; $n];
+            #[inline]
+            fn from_bytes(b: [u8; $n]) -> $v {
+                $from(b)
+            }
+            #[inline]
+            fn to_bytes(v: &$v) -> Result<[u8; $n], EncodeError> {
+                Ok($to(v))
+            }
+        })*
+    };
 }
 
-impl OxmValue for U16 {
-    type V = u16;
-    const LEN: usize = 2;
-    fn read(r: &mut Reader<'_>) -> Result<u16, DecodeError> {
-        r.u16("oxm value")
-    }
-    fn write(v: &u16, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u16(*v);
-        Ok(())
-    }
+oxm_value! {
+    U8: u8, 1, u8::from_be_bytes, |v: &u8| v.to_be_bytes();
+    U16: u16, 2, u16::from_be_bytes, |v: &u16| v.to_be_bytes();
+    U32: u32, 4, u32::from_be_bytes, |v: &u32| v.to_be_bytes();
+    U64: u64, 8, u64::from_be_bytes, |v: &u64| v.to_be_bytes();
+    Mac: MacAddr, 6, MacAddr, |v: &MacAddr| v.0;
+    V4: Ipv4Addr, 4, Ipv4Addr::from, Ipv4Addr::octets;
+    V6: Ipv6Addr, 16, Ipv6Addr::from, Ipv6Addr::octets;
 }
 
 impl OxmValue for U24 {
     type V = u32;
-    const LEN: usize = 3;
-    fn read(r: &mut Reader<'_>) -> Result<u32, DecodeError> {
-        let [a, b, c] = r.array::<3>("oxm value")?;
-        Ok(u32::from_be_bytes([0, a, b, c]))
+    type Bytes = [u8; 3];
+    #[inline]
+    fn from_bytes([a, b, c]: [u8; 3]) -> u32 {
+        u32::from_be_bytes([0, a, b, c])
     }
-    fn write(v: &u32, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let [hi, a, b, c] = v.to_be_bytes();
-        if hi != 0 {
-            return Err(EncodeError::BadValue {
+    #[inline]
+    fn to_bytes(v: &u32) -> Result<[u8; 3], EncodeError> {
+        match v.to_be_bytes() {
+            [0, a, b, c] => Ok([a, b, c]),
+            _ => Err(EncodeError::BadValue {
                 field: "OXM_OF_PBB_ISID",
                 reason: format!("{v:#x} does not fit the field's 24 bits"),
-            });
+            }),
         }
-        w.bytes(&[a, b, c]);
-        Ok(())
-    }
-}
-
-impl OxmValue for U32 {
-    type V = u32;
-    const LEN: usize = 4;
-    fn read(r: &mut Reader<'_>) -> Result<u32, DecodeError> {
-        r.u32("oxm value")
-    }
-    fn write(v: &u32, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u32(*v);
-        Ok(())
-    }
-}
-
-impl OxmValue for U64 {
-    type V = u64;
-    const LEN: usize = 8;
-    fn read(r: &mut Reader<'_>) -> Result<u64, DecodeError> {
-        r.u64("oxm value")
-    }
-    fn write(v: &u64, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u64(*v);
-        Ok(())
-    }
-}
-
-impl OxmValue for Mac {
-    type V = MacAddr;
-    const LEN: usize = 6;
-    fn read(r: &mut Reader<'_>) -> Result<MacAddr, DecodeError> {
-        Ok(MacAddr(r.array("oxm value")?))
-    }
-    fn write(v: &MacAddr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.bytes(&v.0);
-        Ok(())
-    }
-}
-
-impl OxmValue for V4 {
-    type V = Ipv4Addr;
-    const LEN: usize = 4;
-    fn read(r: &mut Reader<'_>) -> Result<Ipv4Addr, DecodeError> {
-        Ok(Ipv4Addr::from(r.array::<4>("oxm value")?))
-    }
-    fn write(v: &Ipv4Addr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.bytes(&v.octets());
-        Ok(())
-    }
-}
-
-impl OxmValue for V6 {
-    type V = Ipv6Addr;
-    const LEN: usize = 16;
-    fn read(r: &mut Reader<'_>) -> Result<Ipv6Addr, DecodeError> {
-        Ok(Ipv6Addr::from(r.array::<16>("oxm value")?))
-    }
-    fn write(v: &Ipv6Addr, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.bytes(&v.octets());
-        Ok(())
     }
 }
 
@@ -292,6 +253,7 @@ macro_rules! basic_fields {
         impl Oxm {
             /// The `oxm_field` number of a typed (`OFPXMC_OPENFLOW_BASIC`) variant, `None`
             /// for [`Oxm::Raw`].
+            #[inline]
             pub fn basic_field(&self) -> Option<u8> {
                 match self {
                     $(Oxm::$pv(_) => Some($pf),)*
@@ -301,6 +263,7 @@ macro_rules! basic_fields {
             }
 
             /// Whether this TLV carries a mask (`oxm_hasmask`).
+            #[inline]
             pub fn has_mask(&self) -> bool {
                 match self {
                     $(Oxm::$pv(_) => false,)*
@@ -310,6 +273,7 @@ macro_rules! basic_fields {
             }
 
             /// `oxm_length`: bytes of payload after the 4-byte header.
+            #[inline]
             pub fn payload_len(&self) -> usize {
                 match self {
                     $(Oxm::$pv(_) => $pt::LEN,)*
@@ -319,32 +283,45 @@ macro_rules! basic_fields {
                 }
             }
 
-            /// Decodes the payload `body` of basic field `field` (`start` is the TLV's
-            /// offset). `None` for a field this crate has no variant for and for a mask on
-            /// a field that allows none; a typed field with the wrong `oxm_length` is an
+            /// Decodes the payload of basic field `field` (`start` is the TLV's offset) and
+            /// appends `wrap(oxm)` to `out` (building it in place). `Ok(false)`, with
+            /// nothing appended, for a field this crate has no variant for and for a mask
+            /// on a field that allows none; a typed field with the wrong `oxm_length` is an
             /// error.
             #[inline]
-            fn decode_basic(
+            fn decode_basic<T>(
                 field: u8,
                 has_mask: bool,
-                body: &mut Reader<'_>,
+                payload: &[u8],
                 start: usize,
-            ) -> Result<Option<Oxm>, DecodeError> {
-                let len = body.remaining();
-                Ok(Some(match field {
-                    $($pf if !has_mask => {
-                        expect_len($pn, start, $pt::LEN, len)?;
-                        Oxm::$pv($pt::read(body)?)
-                    })*
+                out: &mut Vec<T>,
+                wrap: impl Fn(Oxm) -> T,
+            ) -> Result<bool, DecodeError> {
+                let wrong_len = |name, value_len| {
+                    let want = if has_mask { 2 * value_len } else { value_len };
+                    DecodeError::bad_length(name, start, format_args!("== {want}"), payload.len())
+                };
+                match field {
+                    $($pf if !has_mask => match $pt::parse(payload) {
+                        Some(v) => out.push(wrap(Oxm::$pv(v))),
+                        None => return Err(wrong_len($pn, $pt::LEN)),
+                    },)*
                     $($mf => {
-                        let want = if has_mask { 2 * $mt::LEN } else { $mt::LEN };
-                        expect_len($mn, start, want, len)?;
-                        let v = $mt::read(body)?;
-                        let m = if has_mask { Some($mt::read(body)?) } else { None };
-                        Oxm::$mv(v, m)
+                        let value_mask = if has_mask {
+                            payload.split_at_checked($mt::LEN).and_then(|(v, m)| {
+                                Some(($mt::parse(v)?, Some($mt::parse(m)?)))
+                            })
+                        } else {
+                            $mt::parse(payload).map(|v| (v, None))
+                        };
+                        match value_mask {
+                            Some((v, m)) => out.push(wrap(Oxm::$mv(v, m))),
+                            None => return Err(wrong_len($mn, $mt::LEN)),
+                        }
                     })*
-                    _ => return Ok(None),
-                }))
+                    _ => return Ok(false),
+                }
+                Ok(true)
             }
 
             /// Writes a typed variant (header, value and mask) with one append for the
@@ -380,17 +357,6 @@ const fn basic_header(field: u8, has_mask: bool, len: usize) -> u32 {
         | (field as u32) << 9
         | (has_mask as u32) << 8
         | (len as u32 & 0xff)
-}
-
-/// Checks a typed basic field's `oxm_length` (`len`) against the size its value (and
-/// mask) need.
-#[inline]
-fn expect_len(name: &'static str, start: usize, want: usize, len: usize) -> Result<(), DecodeError> {
-    if len == want {
-        Ok(())
-    } else {
-        Err(DecodeError::bad_length(name, start, format_args!("== {want}"), len))
-    }
 }
 
 basic_fields! {
@@ -442,6 +408,7 @@ basic_fields! {
 
 impl Oxm {
     /// `oxm_class`.
+    #[inline]
     pub fn class(&self) -> u16 {
         match self {
             Oxm::Raw(raw) => raw.class,
@@ -450,6 +417,7 @@ impl Oxm {
     }
 
     /// `oxm_field` (7 bits).
+    #[inline]
     pub fn field(&self) -> u8 {
         match self {
             Oxm::Raw(raw) => raw.field,
@@ -458,6 +426,7 @@ impl Oxm {
     }
 
     /// Bytes this TLV occupies on the wire (header included).
+    #[inline]
     pub fn encoded_len(&self) -> usize {
         OXM_HEADER_LEN + self.payload_len()
     }
@@ -491,31 +460,37 @@ impl Oxm {
         }
     }
 
-    /// Decodes one OXM TLV.
+    /// Decodes one OXM TLV and appends `wrap(oxm)` to `out`, building the value in place
+    /// (an `Oxm` is 40 bytes; returning it through a `Result` costs copies).
     ///
     /// A basic field with the wrong `oxm_length` is a [`DecodeError::BadLength`]. A basic
     /// field with `oxm_hasmask` set although the spec does not allow a mask, an unknown
     /// basic field, and every other class become [`Oxm::Raw`] (and re-encode identically;
     /// `validate` flags the unmaskable case as `OFPBMC_BAD_MASK`).
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Oxm, DecodeError> {
+    pub(crate) fn decode_into<T>(
+        r: &mut Reader<'_>,
+        out: &mut Vec<T>,
+        wrap: impl Fn(Oxm) -> T,
+    ) -> Result<(), DecodeError> {
         let start = r.offset();
         let class = r.u16("oxm_class")?;
         let fh = r.u8("oxm_field")?;
         let len = usize::from(r.u8("oxm_length")?);
         let field = fh >> 1;
         let has_mask = fh & 1 == 1;
-        let mut body = r.sub("oxm payload", len)?;
-        if class == OFPXMC_OPENFLOW_BASIC {
-            if let Some(oxm) = Oxm::decode_basic(field, has_mask, &mut body, start)? {
-                return Ok(oxm);
-            }
+        let payload = r.bytes("oxm payload", len)?;
+        if class == OFPXMC_OPENFLOW_BASIC
+            && Oxm::decode_basic(field, has_mask, payload, start, out, &wrap)?
+        {
+            return Ok(());
         }
-        Ok(Oxm::Raw(RawOxm {
+        out.push(wrap(Oxm::Raw(RawOxm {
             class,
             field,
             has_mask,
-            payload: body.take_rest().to_vec(),
-        }))
+            payload: payload.to_vec(),
+        })));
+        Ok(())
     }
 
     /// Encodes this TLV (header and payload).
@@ -575,6 +550,22 @@ impl Oxm {
         let (v, m) = payload.split_at(payload.len() / 2);
         Some((v.to_vec(), m.to_vec()))
     }
+}
+
+/// How many OXM TLVs whose payload lies within `b` follow one another from its start: the
+/// capacity to give the `Vec` a match is decoded into. Never more than `b.len() / 4`.
+#[inline]
+pub(crate) fn count(b: &[u8]) -> usize {
+    let mut n = 0;
+    let mut rest = b;
+    while let Some((&[_, _, _, len], after)) = rest.split_first_chunk::<OXM_HEADER_LEN>() {
+        match after.get(usize::from(len)..) {
+            Some(next) => rest = next,
+            None => break,
+        }
+        n += 1;
+    }
+    n
 }
 
 /// Writes `v` or `v/mask` the way `ovs-ofctl` shows match fields.
@@ -666,9 +657,17 @@ mod tests {
     use crate::strategies::{arb_oxm, arb_raw_oxm};
     use proptest::prelude::*;
 
+    /// Decodes one OXM at offset 100 (`wrap`s into a one-element `Vec`).
+    fn dec_one(r: &mut Reader<'_>) -> Result<Oxm, DecodeError> {
+        let mut out = Vec::new();
+        Oxm::decode_into(r, &mut out, |o| o)?;
+        assert_eq!(out.len(), 1, "one OXM appended");
+        Ok(out.remove(0))
+    }
+
     fn dec(bytes: &[u8]) -> Result<Oxm, DecodeError> {
         let mut r = Reader::with_base(bytes, 100);
-        let oxm = Oxm::decode(&mut r)?;
+        let oxm = dec_one(&mut r)?;
         assert!(r.is_empty(), "trailing bytes");
         Ok(oxm)
     }
@@ -851,7 +850,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let mut r = Reader::new(&bytes);
-            if let Ok(oxm) = Oxm::decode(&mut r) {
+            if let Ok(oxm) = dec_one(&mut r) {
                 let used = bytes.len() - r.remaining();
                 prop_assert_eq!(oxm.encoded_len(), used);
             }

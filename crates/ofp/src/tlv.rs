@@ -3,19 +3,39 @@
 //! of 8 and at least 8.
 
 use crate::error::{DecodeError, EncodeError};
-use crate::wire::{Reader, Writer};
+use crate::wire::Writer;
 
-/// One item taken off the wire: its type, length, start offset and a reader over the
-/// bytes after the 4-byte type/length header.
-pub(crate) struct Tlv<'a> {
+/// The C names of one family's item header, used in errors.
+pub(crate) struct Names {
+    /// The header struct (`"ofp_action_header"`).
+    pub what: &'static str,
+    /// Its type field (`"ofp_action_header.type"`).
+    pub type_field: &'static str,
+    /// Its length field (`"ofp_action_header.len"`).
+    pub len_field: &'static str,
+}
+
+/// One item taken off the wire.
+pub(crate) struct Item<'a> {
     /// Absolute offset of the item.
     pub start: usize,
     /// The `type` field.
     pub item_type: u16,
+    /// The `len - 4` bytes after the type/length header.
+    pub body: &'a [u8],
+}
+
+impl Item<'_> {
     /// The `len` field.
-    pub len: usize,
-    /// The `len - 4` bytes after the header.
-    pub body: Reader<'a>,
+    pub fn len(&self) -> usize {
+        self.body.len() + 4
+    }
+
+    /// The error for a type with one fixed size (`name`, `want` bytes) whose `len` differs.
+    #[cold]
+    pub fn wrong_size(&self, name: &'static str, want: usize) -> DecodeError {
+        DecodeError::bad_length(name, self.start, format_args!("== {want}"), self.len())
+    }
 }
 
 /// How many well-formed items (header present, `len` >= 8, a multiple of 8 and within
@@ -25,60 +45,96 @@ pub(crate) struct Tlv<'a> {
 pub(crate) fn count(b: &[u8]) -> usize {
     let mut n = 0;
     let mut rest = b;
-    while let Some([_, _, hi, lo]) = rest.first_chunk::<4>() {
-        let len = usize::from(u16::from_be_bytes([*hi, *lo]));
-        match rest.get(len..) {
-            Some(after) if len >= 8 && len % 8 == 0 => rest = after,
-            _ => break,
-        }
+    while let Some((_, after)) = split(rest, 0) {
+        rest = after;
         n += 1;
     }
     n
 }
 
-/// Reads one item's header (`what` names the header struct in errors) and takes its body.
-/// `fixed` gives, for types with one fixed size, the struct name and that size.
+/// Splits the item at the start of `b` (whose first byte is at absolute offset `start`)
+/// off the rest: `None` when its header is cut short, its `len` is below 8 or not a
+/// multiple of 8, or it runs past `b` ([`framing_error`] says which).
 #[inline]
-pub(crate) fn take<'a>(
-    r: &mut Reader<'a>,
-    what: &'static str,
-    type_field: &'static str,
-    len_field: &'static str,
-    fixed: impl Fn(u16) -> Option<(&'static str, usize)>,
-) -> Result<Tlv<'a>, DecodeError> {
-    let start = r.offset();
-    let item_type = r.u16(type_field)?;
-    let len = usize::from(r.u16(len_field)?);
+fn split(b: &[u8], start: usize) -> Option<(Item<'_>, &[u8])> {
+    let &[t0, t1, l0, l1, ..] = b else {
+        return None;
+    };
+    let len = usize::from(u16::from_be_bytes([l0, l1]));
     if len < 8 || len % 8 != 0 {
-        return Err(DecodeError::bad_length(what, start, format_args!(">= 8 and a multiple of 8"), len));
+        return None;
     }
-    if len - 4 > r.remaining() {
-        let max = r.remaining() + 4;
-        return Err(DecodeError::bad_length(what, start, format_args!("<= {max}"), len));
-    }
-    let body = r.sub(what, len - 4)?;
-    if let Some((name, want)) = fixed(item_type) {
-        if len != want {
-            return Err(DecodeError::bad_length(name, start, format_args!("== {want}"), len));
+    let (item, rest) = b.split_at_checked(len)?;
+    let body = item.get(4..)?;
+    let item_type = u16::from_be_bytes([t0, t1]);
+    Some((
+        Item {
+            start,
+            item_type,
+            body,
+        },
+        rest,
+    ))
+}
+
+/// Why [`split`] refused the item at the start of `b`.
+#[cold]
+#[inline(never)]
+fn framing_error(b: &[u8], start: usize, names: &Names) -> DecodeError {
+    let found = b.len();
+    match *b {
+        [] | [_] => DecodeError::Truncated {
+            what: names.type_field,
+            offset: start,
+            needed: 2,
+            available: found,
+        },
+        [_, _] | [_, _, _] => DecodeError::Truncated {
+            what: names.len_field,
+            offset: start + 2,
+            needed: 2,
+            available: found - 2,
+        },
+        [_, _, l0, l1, ..] => {
+            let len = usize::from(u16::from_be_bytes([l0, l1]));
+            if len < 8 || len % 8 != 0 {
+                DecodeError::bad_length(
+                    names.what,
+                    start,
+                    format_args!(">= 8 and a multiple of 8"),
+                    len,
+                )
+            } else {
+                DecodeError::bad_length(names.what, start, format_args!("<= {found}"), len)
+            }
         }
     }
-    Ok(Tlv {
-        start,
-        item_type,
-        len,
-        body,
-    })
 }
 
-/// Writes the type and a placeholder length; returns the item's start for [`finish`].
-pub(crate) fn begin(w: &mut Writer<'_>, item_type: u16) -> usize {
-    let start = w.pos();
-    w.u16(item_type);
-    w.u16(0);
-    start
+/// Decodes the items filling `b` (whose first byte is at absolute offset `base`) with
+/// `decode`, which appends each to the `Vec` it is given (so the value is built in place
+/// rather than moved through a `Result`); the `Vec` is sized by a first pass over the
+/// length fields.
+#[inline]
+pub(crate) fn decode_list<'a, T>(
+    b: &'a [u8],
+    base: usize,
+    names: &Names,
+    mut decode: impl FnMut(Item<'a>, &mut Vec<T>) -> Result<(), DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    let mut out = Vec::with_capacity(count(b));
+    let mut rest = b;
+    while !rest.is_empty() {
+        let start = base + (b.len() - rest.len());
+        let (item, after) = split(rest, start).ok_or_else(|| framing_error(rest, start, names))?;
+        decode(item, &mut out)?;
+        rest = after;
+    }
+    Ok(out)
 }
 
-/// Checks the item written since `start` is a multiple of 8 bytes and patches its length.
+/// Checks the item written since `start` (its type and a placeholder length first) is a
+/// multiple of 8 bytes and patches its length.
 pub(crate) fn finish(
     w: &mut Writer<'_>,
     start: usize,
@@ -87,15 +143,42 @@ pub(crate) fn finish(
 ) -> Result<(), EncodeError> {
     let len = w.pos() - start;
     if len % 8 != 0 {
-        return Err(EncodeError::BadValue {
-            field: what,
-            reason: format!(
-                "type {item_type:#06x} would be {len} bytes, not a multiple of 8 \
-                 (pad experimenter/unknown data)"
-            ),
-        });
+        return Err(misaligned(what, item_type, len));
     }
     w.patch_len16(what, start + 2, start)
+}
+
+/// Writes the header of an item whose length `len` is known before its body is written;
+/// `len` must be a multiple of 8 and fit 16 bits (the checks [`finish`] makes).
+#[inline]
+pub(crate) fn header(
+    w: &mut Writer<'_>,
+    item_type: u16,
+    len: usize,
+    what: &'static str,
+) -> Result<(), EncodeError> {
+    if len % 8 != 0 {
+        return Err(misaligned(what, item_type, len));
+    }
+    let len16 = u16::try_from(len).map_err(|_| EncodeError::TooLong {
+        what,
+        len,
+        max: u16::MAX as usize,
+    })?;
+    w.u32(u32::from(item_type) << 16 | u32::from(len16));
+    Ok(())
+}
+
+/// The error for an item of `len` bytes, not a multiple of 8.
+#[cold]
+fn misaligned(what: &'static str, item_type: u16, len: usize) -> EncodeError {
+    EncodeError::BadValue {
+        field: what,
+        reason: format!(
+            "type {item_type:#06x} would be {len} bytes, not a multiple of 8 \
+             (pad experimenter/unknown data)"
+        ),
+    }
 }
 
 /// The error for a raw (`Unknown`) item whose type has a typed variant.

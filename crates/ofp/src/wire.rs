@@ -146,11 +146,7 @@ impl<'a> Reader<'a> {
     /// Peek a big-endian `u16` at `ahead` bytes from the cursor, without consuming.
     #[inline]
     pub fn peek_u16(&self, what: &'static str, ahead: usize) -> Result<u16, DecodeError> {
-        match self
-            .rest
-            .get(ahead..)
-            .and_then(<[u8]>::first_chunk::<2>)
-        {
+        match self.rest.get(ahead..).and_then(<[u8]>::first_chunk::<2>) {
             Some(b) => Ok(u16::from_be_bytes(*b)),
             None => Err(self.truncated(what, ahead.saturating_add(2))),
         }
@@ -178,8 +174,9 @@ pub struct Writer<'a> {
     pads: Option<Vec<PadSpan>>,
 }
 
-/// Zero bytes for short padding runs (every padding run in OpenFlow 1.3 is shorter).
-const ZEROS: [u8; 16] = [0; 16];
+/// Zero bytes for short padding runs (most padding runs in OpenFlow 1.3 are at most 8
+/// bytes long).
+const ZEROS: [u8; 8] = [0; 8];
 
 impl<'a> Writer<'a> {
     /// A writer appending to `out`.
@@ -223,20 +220,30 @@ impl<'a> Writer<'a> {
     /// Append `n` zero bytes of padding belonging to `what`.
     #[inline]
     pub fn pad(&mut self, what: &'static str, n: usize) {
+        let end = self.out.len() + n;
         self.record(what, self.out.len(), n);
-        match ZEROS.get(..n) {
-            Some(zeros) => self.out.extend_from_slice(zeros),
-            None => self.out.resize(self.out.len() + n, 0),
+        if n <= ZEROS.len() {
+            // A fixed-size append (plain stores) and a truncate beat a variable-length
+            // `memset` for the short runs OpenFlow pads with.
+            self.out.extend_from_slice(&ZEROS);
+            self.out.truncate(end);
+        } else {
+            self.out.resize(end, 0);
         }
     }
 
-    /// Append a whole structure at once: `b` holds its bytes, and `b[pad]` (which must be
-    /// zeros) is its padding, recorded as `what` like [`Writer::pad`] does. One append
-    /// instead of one per field, for fixed-size structures built on the stack.
+    /// Append a whole structure at once: `b` holds its bytes, and each `(what, range)` of
+    /// `pads` names a run of `b` (zeros) that is padding, recorded like [`Writer::pad`]
+    /// records it. One append instead of one per field, for fixed-size structures built
+    /// on the stack.
     #[inline]
-    pub fn padded(&mut self, b: &[u8], what: &'static str, pad: std::ops::Range<usize>) {
+    pub fn padded(&mut self, b: &[u8], pads: &[(&'static str, std::ops::Range<usize>)]) {
         let at = self.out.len();
-        self.record(what, at + pad.start, pad.len());
+        if self.pads.is_some() {
+            for (what, range) in pads {
+                self.record(what, at + range.start, range.len());
+            }
+        }
         self.out.extend_from_slice(b);
     }
 
@@ -307,7 +314,9 @@ impl<'a> Writer<'a> {
         let len = self.out.len().saturating_sub(start);
         match (
             u16::try_from(len),
-            self.out.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<2>),
+            self.out
+                .get_mut(at..)
+                .and_then(<[u8]>::first_chunk_mut::<2>),
         ) {
             (Ok(v), Some(slot)) => {
                 *slot = v.to_be_bytes();
@@ -323,6 +332,48 @@ impl<'a> Writer<'a> {
                 reason: format!("length slot at {at} lies outside the {len}-byte output"),
             }),
         }
+    }
+}
+
+/// A fixed-size structure assembled on the stack field by field, then appended with one
+/// [`Writer::padded`] or [`Writer::bytes`] call: one capacity check for the structure
+/// instead of one per field. Bytes not written stay zero (padding).
+pub(crate) struct Fixed<const N: usize> {
+    buf: [u8; N],
+    at: usize,
+}
+
+impl<const N: usize> Fixed<N> {
+    /// An all-zero structure, cursor at byte 0.
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Fixed { buf: [0; N], at: 0 }
+    }
+
+    /// Writes `b` at the cursor and moves past it (`b` must fit; a caller bug otherwise).
+    #[inline]
+    pub(crate) fn put(mut self, b: &[u8]) -> Self {
+        let end = self.at + b.len();
+        debug_assert!(end <= N, "Fixed<{N}> overflow");
+        if let Some(slot) = self.buf.get_mut(self.at..end) {
+            slot.copy_from_slice(b);
+        }
+        self.at = end;
+        self
+    }
+
+    /// Skips `n` zero bytes (padding).
+    #[inline]
+    pub(crate) fn zeros(mut self, n: usize) -> Self {
+        self.at += n;
+        self
+    }
+
+    /// The assembled bytes.
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8; N] {
+        debug_assert_eq!(self.at, N, "Fixed<{N}> not filled");
+        &self.buf
     }
 }
 

@@ -2,9 +2,10 @@
 //! (`tests/browser/portal.spec.mjs`), against the router served on 127.0.0.1 over the demo
 //! backend. A customer logs in, toggles a service and applies; the test checks the backend
 //! received exactly that change from that customer and that the customer's path changed;
-//! then an operator logs in. The scenario writes screenshots of both views to
-//! `docs/img/portal-operator.png` and `docs/img/portal-customer.png` (or into
-//! `$FLOWFALL_PORTAL_SCREENSHOTS`).
+//! then an operator logs in. The scenario writes screenshots of both views into
+//! `$FLOWFALL_PORTAL_SCREENSHOTS` when it is set (e.g. `docs/img` to refresh the demo
+//! pictures), else into the temp directory, so a normal test run rewrites no tracked file.
+//! (The README's operator view comes from the real controller: `tests/portal_e2e.rs`.)
 //!
 //! Skipped with a printed reason when node or Chromium is missing; fails instead under
 //! `CI=true`. playwright-core is installed with `npm ci` from the committed lock file when
@@ -18,35 +19,18 @@ use std::sync::Arc;
 
 use flowfall_portal::demo::DemoBackend;
 use flowfall_portal::{Actor, PortalBackend, PortalConfig, Via, router};
-use serde_json::Value;
+use harness::strings;
 
 const OPERATOR_TOKEN: &str = "op-browser-0123456789";
 const CUSTOMER_TOKEN: &str = "cu-browser-0123456789";
 
-/// Where screenshot `name` goes: `$FLOWFALL_PORTAL_SCREENSHOTS/name` if set, else the
-/// workspace's `docs/img/` (for the README), else the temp directory.
+/// Where screenshot `name` goes: `$FLOWFALL_PORTAL_SCREENSHOTS/name` if set, else the temp
+/// directory (named after this test, so the controller's browser test does not collide).
 fn screenshot_path(name: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("FLOWFALL_PORTAL_SCREENSHOTS") {
-        return PathBuf::from(dir).join(name);
+    match std::env::var_os("FLOWFALL_PORTAL_SCREENSHOTS") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => std::env::temp_dir().join(format!("flowfall-demo-{name}")),
     }
-    let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs");
-    if docs.is_dir() {
-        let img = docs.join("img");
-        if std::fs::create_dir_all(&img).is_ok() {
-            return img.join(name);
-        }
-    }
-    std::env::temp_dir().join(format!("flowfall-{name}"))
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@ use crate::action::PortNo;
 use crate::error::{DecodeError, EncodeError};
 use crate::instruction::{decode_instructions, encode_instructions};
 use crate::items;
-use crate::wire::{Reader, Writer};
+use crate::wire::{Fixed, Reader, Writer};
 use crate::{Instruction, Match};
 use std::fmt;
 
@@ -149,19 +149,26 @@ impl FlowStats {
     /// Encode the entry, computing its length.
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         let start = w.pos();
-        w.u16(0);
-        w.u8(self.table_id);
-        w.pad("ofp_flow_stats.pad", 1);
-        w.u32(self.duration_sec);
-        w.u32(self.duration_nsec);
-        w.u16(self.priority);
-        w.u16(self.idle_timeout);
-        w.u16(self.hard_timeout);
-        w.u16(self.flags);
-        w.pad("ofp_flow_stats.pad2", 4);
-        w.u64(self.cookie);
-        w.u64(self.packet_count);
-        w.u64(self.byte_count);
+        let fixed = Fixed::<OFP_FLOW_STATS_FIXED_LEN>::new()
+            .zeros(2) // length, patched below
+            .put(&[self.table_id, 0])
+            .put(&self.duration_sec.to_be_bytes())
+            .put(&self.duration_nsec.to_be_bytes())
+            .put(&self.priority.to_be_bytes())
+            .put(&self.idle_timeout.to_be_bytes())
+            .put(&self.hard_timeout.to_be_bytes())
+            .put(&self.flags.to_be_bytes())
+            .zeros(4)
+            .put(&self.cookie.to_be_bytes())
+            .put(&self.packet_count.to_be_bytes())
+            .put(&self.byte_count.to_be_bytes());
+        w.padded(
+            fixed.bytes(),
+            &[
+                ("ofp_flow_stats.pad", 3..4),
+                ("ofp_flow_stats.pad2", 20..24),
+            ],
+        );
         self.match_.encode(w)?;
         encode_instructions(&self.instructions, w)?;
         w.patch_len16("ofp_flow_stats", start, start)

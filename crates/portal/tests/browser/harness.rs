@@ -164,6 +164,17 @@ pub async fn run(tools: &Tools, s: &Scenario) -> Result<serde_json::Value, Strin
     serde_json::from_str(line).map_err(|e| format!("bad SCENARIO_RESULT json: {e}: {line}"))
 }
 
+/// The strings of a JSON array of the scenario's result (empty for anything else).
+pub fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Skips (prints why) outside CI; fails under `CI=true`, where every tool must be installed.
 pub fn skip_or_fail(reason: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
