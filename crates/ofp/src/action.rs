@@ -226,7 +226,7 @@ impl Action {
     /// Decodes one action (§7.2.5) framed as `item` (its `len` is a multiple of 8, at
     /// least 8 and within the bytes present); `len` must be exactly the structure's size
     /// for fixed-size actions. Bytes a typed action leaves unread are its padding (checked
-    /// by `validate`).
+    /// by `validate`). The action is appended to `out`.
     fn decode_into(item: Item<'_>, out: &mut Vec<Action>) -> Result<(), DecodeError> {
         let be16 = u16::from_be_bytes;
         let be32 = u32::from_be_bytes;

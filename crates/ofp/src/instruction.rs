@@ -134,7 +134,7 @@ impl Instruction {
 
     /// Decodes one instruction (§7.2.4) framed as `item` (its `len` is a multiple of 8, at
     /// least 8 and within the bytes present); `len` must be exact for fixed-size
-    /// instructions.
+    /// instructions. The instruction is appended to `out`.
     fn decode_into(item: Item<'_>, out: &mut Vec<Instruction>) -> Result<(), DecodeError> {
         let t = item.item_type;
         // Fixed-size instructions: the slice pattern checks the size and takes the fields.

@@ -345,6 +345,7 @@ impl OfMessage {
 
 /// Checks the header of the one message `buf` must hold exactly (length, version) and
 /// returns it with a reader over the body (see [`OfMessage::decode`] for the errors).
+#[inline]
 pub(crate) fn open_message(buf: &[u8]) -> Result<(Header, Reader<'_>), DecodeError> {
     let mut r = Reader::new(buf);
     let h = Header::decode(&mut r)?;
@@ -374,6 +375,7 @@ pub(crate) fn open_message(buf: &[u8]) -> Result<(Header, Reader<'_>), DecodeErr
 }
 
 /// The error unless the body decoder used every byte of the message.
+#[inline]
 pub(crate) fn check_consumed(h: &Header, r: &Reader<'_>) -> Result<(), DecodeError> {
     if r.is_empty() {
         return Ok(());

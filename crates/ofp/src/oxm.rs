@@ -830,8 +830,23 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn count_walks_oxm_headers() {
+        let mut b = vec![0x80, 0x00, 0x00, 0x04, 0, 0, 0, 6]; // in_port=6
+        b.extend([0x80, 0x00, 0x14, 0x01, 6]); // ip_proto=6
+        assert_eq!(count(&b), 2);
+        b.extend([0x80, 0x00, 0x00, 0x04, 0, 0]); // cut short
+        assert_eq!(count(&b), 2);
+        assert_eq!(count(&[0xff, 0xff, 0x00, 0xff]), 0);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn count_never_exceeds_what_the_bytes_hold(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            prop_assert!(count(&b) <= b.len() / OXM_HEADER_LEN);
+        }
 
         #[test]
         fn encode_decode_round_trip(oxm in arb_oxm()) {

@@ -104,6 +104,7 @@ impl<'a> PacketInRef<'a> {
     }
 
     /// The owned form (copies `data`).
+    #[inline]
     pub fn into_owned(self) -> PacketIn {
         PacketIn {
             buffer_id: self.buffer_id,
@@ -125,6 +126,7 @@ impl<'a> PacketInRef<'a> {
         })
     }
 
+    #[inline]
     fn decode_body(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let buffer_id = r.u32("ofp_packet_in.buffer_id")?;
         let total_len = r.u16("ofp_packet_in.total_len")?;

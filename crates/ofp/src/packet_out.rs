@@ -91,6 +91,7 @@ impl<'a> PacketOutRef<'a> {
     }
 
     /// The owned form (copies `data`, and the actions when borrowed).
+    #[inline]
     pub fn into_owned(self) -> PacketOut {
         PacketOut {
             buffer_id: self.buffer_id,
@@ -100,6 +101,7 @@ impl<'a> PacketOutRef<'a> {
         }
     }
 
+    #[inline]
     fn decode_body(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let buffer_id = r.u32("ofp_packet_out.buffer_id")?;
         let in_port = r.u32("ofp_packet_out.in_port")?;

@@ -190,3 +190,74 @@ pub(crate) fn typed_type(field: &'static str, item_type: u16) -> EncodeError {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn count_stops_at_the_first_malformed_item() {
+        let mut b = vec![0, 22, 0, 8, 0, 0, 0, 1]; // group 1
+        b.extend([0, 0, 0, 16, 0, 0, 0, 2, 0xff, 0xff, 0, 0, 0, 0, 0, 0]); // output 2
+        assert_eq!(count(&b), 2);
+        b.extend([0, 22, 0, 12, 0, 0, 0, 1]); // len not a multiple of 8
+        assert_eq!(count(&b), 2);
+        // A length field claiming more than the bytes present is not counted.
+        assert_eq!(count(&[0, 22, 0xff, 0xf8, 0, 0, 0, 1]), 0);
+        assert_eq!(count(&[0, 22, 0]), 0);
+    }
+
+    #[test]
+    fn framing_errors_name_the_header_field() {
+        let names = Names {
+            what: "hdr",
+            type_field: "hdr.type",
+            len_field: "hdr.len",
+        };
+        let list = |b: &[u8]| {
+            decode_list(b, 16, &names, |item, out| {
+                out.push(item.item_type);
+                Ok(())
+            })
+        };
+        assert_eq!(
+            list(&[0, 1, 0, 8, 0, 0, 0, 0, 0, 2, 0, 8, 0, 0, 0, 0]),
+            Ok(vec![1, 2])
+        );
+        assert_eq!(
+            list(&[0]),
+            Err(DecodeError::Truncated {
+                what: "hdr.type",
+                offset: 16,
+                needed: 2,
+                available: 1
+            })
+        );
+        assert_eq!(
+            list(&[0, 1, 0]),
+            Err(DecodeError::Truncated {
+                what: "hdr.len",
+                offset: 18,
+                needed: 2,
+                available: 1
+            })
+        );
+        assert_eq!(
+            list(&[0, 1, 0, 8, 0, 0, 0, 0, 0, 1, 0, 16, 0, 0, 0, 0]),
+            Err(DecodeError::BadLength {
+                what: "hdr",
+                offset: 24,
+                expected: "<= 8".into(),
+                found: 16
+            })
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn count_never_exceeds_what_the_bytes_hold(b in proptest::collection::vec(any::<u8>(), 0..200)) {
+            prop_assert!(count(&b) <= b.len() / 8);
+        }
+    }
+}

@@ -418,6 +418,11 @@ mod tests {
         w.pad("x.pad", 3);
         w.pad("empty", 0);
         w.pad_to_named("y.pad", 1, 8);
+        w.padded(
+            &[7, 0, 0, 8, 0],
+            &[("z.pad", 1..3), ("none", 4..4), ("w.pad", 4..5)],
+        );
+        w.pad("long", 20);
         assert_eq!(
             w.into_pads(),
             vec![
@@ -431,7 +436,66 @@ mod tests {
                     len: 4,
                     what: "y.pad"
                 },
+                PadSpan {
+                    offset: 10,
+                    len: 2,
+                    what: "z.pad"
+                },
+                PadSpan {
+                    offset: 13,
+                    len: 1,
+                    what: "w.pad"
+                },
+                PadSpan {
+                    offset: 14,
+                    len: 20,
+                    what: "long"
+                },
             ]
         );
+        assert_eq!(v.len(), 34);
+        assert_eq!(&v[9..14], [7, 0, 0, 8, 0]);
+        assert!(v[14..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn fixed_structures_are_built_in_order() {
+        let f = Fixed::<8>::new()
+            .put(&[1, 2])
+            .zeros(3)
+            .put(&0x0304u16.to_be_bytes())
+            .zeros(1);
+        assert_eq!(f.bytes(), &[1, 2, 0, 0, 0, 3, 4, 0]);
+    }
+
+    #[test]
+    fn sub_readers_and_peeks_keep_absolute_offsets() {
+        let data = [0u8, 1, 2, 3, 4, 5];
+        let mut r = Reader::with_base(&data, 40);
+        let mut sub = r.sub("s", 4).unwrap();
+        assert_eq!((sub.offset(), r.offset()), (40, 44));
+        assert_eq!(sub.peek_u16("p", 2), Ok(0x0203));
+        assert_eq!(
+            sub.peek_u16("p", 3),
+            Err(DecodeError::Truncated {
+                what: "p",
+                offset: 40,
+                needed: 5,
+                available: 4
+            })
+        );
+        assert_eq!(sub.array::<3>("a"), Ok([0, 1, 2]));
+        assert_eq!(sub.take_rest(), [3]);
+        assert!(sub.is_empty());
+        assert_eq!(sub.offset(), 44);
+        assert!(matches!(
+            r.sub("s", 3),
+            Err(DecodeError::Truncated {
+                offset: 44,
+                needed: 3,
+                available: 2,
+                ..
+            })
+        ));
     }
 }
