@@ -589,10 +589,7 @@ pub(crate) mod tests {
     /// Every `*.packet` Ryu vector as (file name, bytes), sorted; empty (with a note) when
     /// the folder is absent.
     pub(crate) fn all_vectors() -> Vec<(String, Vec<u8>)> {
-        let dir = std::env::var_os("RYU_OF13_TESTDATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| "/work/shared/testdata/ryu-of13".into())
-            .join("packet");
+        let dir = crate::ryu_vectors::dir().join("packet");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             eprintln!("note: skipping Ryu vectors, {} not found", dir.display());
             return Vec::new();

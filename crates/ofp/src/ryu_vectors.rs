@@ -1,16 +1,26 @@
 //! Test support: the Ryu OpenFlow 1.3 wire vectors (`ryu/tests/packet_data/of13/*.packet`),
-//! and Ryu's expected decodings (`json/`), read at test time from `$RYU_OF13_TESTDATA`
-//! (default `/work/shared/testdata/ryu-of13`). When the folder is absent the tests that use
-//! them print a note and skip that check.
+//! and Ryu's expected decodings (`json/`), read at test time from `$FLOWFALL_RYU_VECTORS`,
+//! else from `shared/testdata/ryu-of13` beside the repository (the same look-up as
+//! `tests/ryu_vectors.rs`). When the folder is absent the tests that use them print a note
+//! and skip that check; `tests/ryu_vectors.rs` fails instead when `CI=true`.
 
 use crate::error::{DecodeError, EncodeError};
 use crate::wire::{Reader, Writer};
 use std::path::PathBuf;
 
-fn dir() -> PathBuf {
-    std::env::var_os("RYU_OF13_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/testdata/ryu-of13"))
+/// The folder holding `packet/` and `json/`.
+pub(crate) fn dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("FLOWFALL_RYU_VECTORS") {
+        return PathBuf::from(d);
+    }
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    [
+        manifest.join("../../../shared/testdata/ryu-of13"),
+        manifest.join("../../shared/testdata/ryu-of13"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+    .unwrap_or_else(|| manifest.join("../../../shared/testdata/ryu-of13"))
 }
 
 /// The bytes of `packet/<name>`, or `None` (with a note on stderr) when absent.
@@ -30,7 +40,7 @@ fn read(path: &std::path::Path) -> Option<Vec<u8>> {
         Ok(b) => Some(b),
         Err(e) => {
             eprintln!(
-                "note: skipping Ryu vector {} ({e}); set RYU_OF13_TESTDATA",
+                "note: skipping Ryu vector {} ({e}); set FLOWFALL_RYU_VECTORS",
                 path.display()
             );
             None
