@@ -72,8 +72,9 @@ impl Controller {
         settings.api.token = Some(TOKEN.into());
         // These tests count every packet the VMs forward; health probes (which cross every VM
         // ten times a second) are tested on their own in tests/health_e2e.rs.
-        // FLOWFALL_E2E_HEALTH=1 turns them on (the controller's default) to reproduce the known
-        // loss across a controller restart with probes on (see the issue-5 note).
+        // FLOWFALL_E2E_HEALTH=1 turns them on (the controller's default): the restart scenario
+        // then shows the known start-up churn (a spurious failover in the first second after
+        // the first programming loses ~10 pings); started 3 s later it loses none.
         settings.health.enabled = std::env::var_os("FLOWFALL_E2E_HEALTH").is_some();
         let topology = Topology::from_file(&config).expect("lab topology");
         Runtime::new(settings, topology)
