@@ -17,8 +17,8 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -152,29 +152,7 @@ impl Controller {
 
     /// One REST call: (status, JSON body or Null).
     fn http(&self, method: &str, path: &str, body: Option<&str>) -> (u16, serde_json::Value) {
-        let mut s = TcpStream::connect(self.api).expect("API connect");
-        s.set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
-        let body = body.unwrap_or("");
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.api,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).expect("API write");
-        let mut out = String::new();
-        s.read_to_string(&mut out).expect("API read");
-        let status = out
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let json = out
-            .split_once("\r\n\r\n")
-            .and_then(|(_, b)| serde_json::from_str(b).ok())
-            .unwrap_or(serde_json::Value::Null);
-        (status, json)
+        support::http::call(self.api, method, path, TOKEN, body)
     }
 
     /// The VMs the controller sends `customer`'s first prefix through.

@@ -27,8 +27,7 @@ mod support;
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -131,27 +130,7 @@ allowed_services = ["{SERVICE}"]
 
     /// One HTTP call with a bearer token: (status, JSON body or Null).
     fn http(&self, method: &str, path: &str, token: &str) -> (u16, Value) {
-        let mut s = TcpStream::connect(self.api).expect("API connect");
-        s.set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
-             Content-Length: 0\r\nConnection: close\r\n\r\n",
-            self.api
-        );
-        s.write_all(req.as_bytes()).expect("API write");
-        let mut out = String::new();
-        s.read_to_string(&mut out).expect("API read");
-        let status = out
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let json = out
-            .split_once("\r\n\r\n")
-            .and_then(|(_, b)| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
-        (status, json)
+        support::http::call(self.api, method, path, token, None)
     }
 }
 

@@ -4,5 +4,6 @@
 //! are expected there and not an error.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod lab;
 pub mod process;
