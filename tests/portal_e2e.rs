@@ -13,9 +13,10 @@
 //!   own iptables counters), and the portal's traffic counters (J0's flow statistics) count
 //!   it.
 //!
-//! The scenario then logs in as operator and writes the operator view's screenshot to
-//! `docs/img/portal-operator.png` for the READMEs (the customer view goes to
-//! `$FLOWFALL_PORTAL_SCREENSHOTS`, else the temp directory).
+//! The scenario then logs in as operator and takes the operator view's screenshot. Both
+//! screenshots go to `$FLOWFALL_PORTAL_SCREENSHOTS`, else the temp directory; with
+//! `FLOWFALL_UPDATE_README_IMAGES=1` the operator view replaces `docs/img/portal-operator.png`
+//! (the READMEs' picture), so an ordinary test run leaves the tracked file alone.
 //!
 //! Needs root, Open vSwitch, Python 3.11 (the lab), Debian's `chromium` and Node.js 20+ (the
 //! scenario; `npm ci` runs by itself). Without them the test prints why and passes as
@@ -180,18 +181,27 @@ fn crossed(counters: &BTreeMap<String, VmCounters>) -> Vec<&str> {
         .collect()
 }
 
-/// Where the operator view's screenshot goes: the README's picture.
+/// Where the operator view's screenshot goes: the README's picture when
+/// `FLOWFALL_UPDATE_README_IMAGES=1`, else beside the customer view's.
 fn operator_screenshot() -> PathBuf {
-    let img = repo_path("docs/img");
-    std::fs::create_dir_all(&img).unwrap_or_else(|e| panic!("{}: {e}", img.display()));
-    img.join("portal-operator.png")
+    if std::env::var_os("FLOWFALL_UPDATE_README_IMAGES").is_some_and(|v| v == "1") {
+        let img = repo_path("docs/img");
+        std::fs::create_dir_all(&img).unwrap_or_else(|e| panic!("{}: {e}", img.display()));
+        return img.join("portal-operator.png");
+    }
+    screenshot("portal-operator.png")
 }
 
 /// Where the customer view's screenshot goes (not a tracked file).
 fn customer_screenshot() -> PathBuf {
+    screenshot("portal-customer.png")
+}
+
+/// A screenshot path in `$FLOWFALL_PORTAL_SCREENSHOTS`, else the temp directory.
+fn screenshot(name: &str) -> PathBuf {
     match std::env::var_os("FLOWFALL_PORTAL_SCREENSHOTS") {
-        Some(dir) => PathBuf::from(dir).join("portal-customer.png"),
-        None => std::env::temp_dir().join("flowfall-e2e-portal-customer.png"),
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => std::env::temp_dir().join(format!("flowfall-e2e-{name}")),
     }
 }
 
