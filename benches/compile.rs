@@ -4,6 +4,10 @@
 //! - `compile/synthetic/{1000,10000,100000}`: synthetic chains of 6 layers x 64 VMs (8
 //!   hypervisors, Maglev), N customers (each a /28, every third also a /32 host).
 //! - `incremental/vm_down/100000`: the recompile after one VM of layer 0 dies.
+//! - `incremental/override_move/100000`: one customer address moved to another VM of layer 0
+//!   by a VM override ([`VmOverrides`], what failover pinning and load balancing do).
+//! - `incremental/bypass_down/100000`: one of layer 0's bypass links dies (this chain has 4
+//!   per layer, so its addresses move to the other 3).
 //!
 //! Throughput is in flow entries, so criterion prints flows per second. Freeing the tables is
 //! not timed (a controller keeps them). With `--bench`, a
@@ -18,7 +22,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
-use flowfall_compile::{AddressId, Compilation, Diff, LiveVms};
+use flowfall_compile::{
+    AddressId, BypassId, Compilation, Diff, Hop, LiveBypass, LiveVms, VmOverrides,
+};
 use flowfall_topology::synthetic::{SyntheticSpec, generate};
 use flowfall_topology::{SelectorKind, Topology, VmId};
 
@@ -37,11 +43,78 @@ fn spec(customers: usize, selector: SelectorKind) -> SyntheticSpec {
     }
 }
 
-fn synthetic(customers: usize, selector: SelectorKind) -> Arc<Topology> {
-    match generate(&spec(customers, selector)) {
+fn generated(spec: &SyntheticSpec) -> Arc<Topology> {
+    match generate(spec) {
         Ok(t) => Arc::new(t),
         Err(e) => panic!("synthetic topology: {e}"),
     }
+}
+
+fn synthetic(customers: usize, selector: SelectorKind) -> Arc<Topology> {
+    generated(&spec(customers, selector))
+}
+
+/// The chain of [`synthetic`] with 4 bypass links per layer.
+fn with_four_bypass(customers: usize) -> Arc<Topology> {
+    generated(&SyntheticSpec {
+        bypass_per_layer: 4,
+        ..spec(customers, SelectorKind::Maglev)
+    })
+}
+
+/// The overrides moving the first address using layer 0 to the next VM of that layer.
+fn move_one(c: &Compilation) -> VmOverrides {
+    let mut pins = VmOverrides::new();
+    let found = (0..c.addresses().len()).find_map(|i| {
+        let vm = *c
+            .chosen_vms(AddressId(i))
+            .first()
+            .filter(|v| v.layer == 0)?;
+        Some((c.address(AddressId(i))?, vm))
+    });
+    let Some((a, vm)) = found else {
+        panic!("no address crosses layer 0");
+    };
+    let layer = c.topology().layer(0).map_or(1, |l| l.vms.len());
+    let name = c
+        .topology()
+        .customer(a.customer)
+        .map_or_else(String::new, |x| x.name.clone());
+    let to = VmId {
+        layer: 0,
+        index: (vm.index + 1) % layer,
+    };
+    pins.insert(name, a.prefix, to);
+    pins
+}
+
+/// Layer 0's first bypass link down.
+fn bypass_down(t: &Topology) -> LiveBypass {
+    match LiveBypass::all(t).without(BypassId { layer: 0, index: 0 }) {
+        Ok(l) => l,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs `f` on a fresh clone of `base` `runs` times; the median time and the last diff.
+fn diff_timed(
+    base: &Compilation,
+    runs: usize,
+    mut f: impl FnMut(&mut Compilation) -> Result<Diff, flowfall_compile::Error>,
+) -> (Duration, Diff) {
+    let mut times = Vec::new();
+    let mut diff = Diff::default();
+    for _ in 0..runs {
+        let mut c = base.clone();
+        let start = Instant::now();
+        let d = f(&mut c);
+        times.push(start.elapsed());
+        match d {
+            Ok(d) => diff = d,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    (median(times), diff)
 }
 
 fn compile(t: &Arc<Topology>) -> Compilation {
@@ -114,6 +187,30 @@ fn bench_incremental(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    let pins = move_one(&base);
+    g.bench_function(BenchmarkId::new("override_move", n), |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut c| match c.set_overrides(pins.clone(), 2) {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let t4 = with_four_bypass(n);
+    let base4 = compile(&t4);
+    let links = bypass_down(&t4);
+    g.bench_function(BenchmarkId::new("bypass_down", n), |b| {
+        b.iter_batched(
+            || base4.clone(),
+            |mut c| match c.set_live_bypass(links.clone(), 2) {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            },
+            BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 
@@ -174,6 +271,7 @@ fn summary() {
         );
     }
     let dead = VmId { layer: 0, index: 0 };
+    let mut vm_down = Duration::ZERO;
     for selector in [
         SelectorKind::Maglev,
         SelectorKind::Rendezvous,
@@ -190,18 +288,7 @@ fn summary() {
         let on_vm = (0..base.addresses().len())
             .filter(|&i| base.chosen_vms(AddressId(i)).contains(&dead))
             .count();
-        let mut times = Vec::new();
-        let mut diff = Diff::default();
-        for _ in 0..3 {
-            let mut c = base.clone();
-            let start = Instant::now();
-            let d = c.set_live(live.clone(), 2);
-            times.push(start.elapsed());
-            if let Ok(d) = d {
-                diff = d;
-            }
-        }
-        let took = median(times);
+        let (took, diff) = diff_timed(&base, 3, |c| c.set_live(live.clone(), 2));
         let touched = diff.address_owners().len();
         let pct = |x: usize| 100.0 * x as f64 / users.max(1) as f64;
         let layer = t.layer(0);
@@ -216,7 +303,37 @@ fn summary() {
             layer.and_then(|l| l.vms.first()).map_or(0, |v| v.weight),
             layer.map_or(0, |l| l.total_weight()),
         );
+        if selector == SelectorKind::Maglev {
+            vm_down = took;
+        }
     }
+    let t = synthetic(100_000, SelectorKind::Maglev);
+    let base = compile(&t);
+    let pins = move_one(&base);
+    let (took, diff) = diff_timed(&base, 5, |c| c.set_overrides(pins.clone(), 2));
+    println!(
+        "  move 1 customer via override, 100000 customers: {:.2} ms, {} ops, {} address(es) \
+         touched; {:.3}x one VM down (Maglev)",
+        took.as_secs_f64() * 1e3,
+        diff.len(),
+        diff.address_owners().len(),
+        took.as_secs_f64() / vm_down.as_secs_f64(),
+    );
+    let t = with_four_bypass(100_000);
+    let base = compile(&t);
+    let links = bypass_down(&t);
+    let on_link = (0..base.addresses().len())
+        .filter(|&i| base.path(AddressId(i)).first() == Some(&Hop::Bypass(0)))
+        .count();
+    let (took, diff) = diff_timed(&base, 3, |c| c.set_live_bypass(links.clone(), 2));
+    println!(
+        "  one bypass link of 4 down, 100000 customers: {:.1} ms, {} ops; {} addresses \
+         touched, {on_link} used the link; {:.2}x one VM down (Maglev)",
+        took.as_secs_f64() * 1e3,
+        diff.len(),
+        diff.address_owners().len(),
+        took.as_secs_f64() / vm_down.as_secs_f64(),
+    );
 }
 
 fn main() {

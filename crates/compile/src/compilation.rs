@@ -1,13 +1,13 @@
-//! [`Compilation`]: a topology, its live VMs and a generation, compiled; the state that
-//! incremental recompiles start from.
+//! [`Compilation`]: a topology and its [`Inputs`] (live VMs, VM overrides, live bypass links)
+//! compiled under a generation; the state that incremental recompiles start from.
 //!
 //! A compilation holds, per customer address, the hop chosen at every layer ([`Hop`]), and
 //! produces from it the flow entries of every switch ([`Compilation::tables`]), the entries of
 //! one address ([`Compilation::address_flows`], what reactive mode installs on a packet-in),
-//! the capacity [`Report`], and ordered [`Diff`]s to a new topology or live-VM set
-//! ([`Compilation::update`]).
+//! the capacity [`Report`], and ordered [`Diff`](crate::Diff)s to a new topology or new inputs
+//! ([`Compilation::update_inputs`], [`Compilation::set_live`],
+//! [`Compilation::set_overrides`], [`Compilation::set_live_bypass`]).
 
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::ops::Range;
 use std::sync::Arc;
@@ -18,16 +18,18 @@ use flowfall_tos::ServiceSet;
 use ipnet::IpNet;
 
 use crate::cookie::{OwnerId, OwnerTable};
-use crate::diff::{Diff, keyed_diff};
 use crate::entry::FlowEntry;
 use crate::error::Error;
-use crate::live::LiveVms;
-use crate::path::{Hop, LayerSelector, hop};
+use crate::live::{LiveBypass, LiveVms};
+use crate::overrides::{Pins, VmOverrides};
+use crate::path::{BypassChoice, Hop, LayerChooser, LayerSelector, hop};
 use crate::plan::Plan;
 use crate::report::{Report, SwitchReport};
 use crate::rules::{AddressRef, Rules};
 use crate::sim::Packet;
 use crate::tables::{SwitchTable, Tables};
+
+mod update;
 
 /// Index of a customer address in a [`Compilation`] ([`Compilation::addresses`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,14 +51,46 @@ pub struct Address {
     pub services: ServiceSet,
 }
 
+/// What a topology is compiled for besides its configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inputs {
+    /// The live VMs: each layer's selector chooses among them.
+    pub live: LiveVms,
+    /// Per-address VM choices above the hash ([`crate::overrides`]); honoured only on live
+    /// VMs of layers the address uses.
+    pub overrides: VmOverrides,
+    /// The live bypass links: a dead one is never chosen ([`crate::path`]).
+    pub live_bypass: LiveBypass,
+}
+
+impl Inputs {
+    /// Every VM and bypass link of `topology` live, no overrides.
+    pub fn all(topology: &Topology) -> Inputs {
+        Inputs::with_live(topology, LiveVms::all(topology))
+    }
+
+    /// The VMs of `live` live, every bypass link of `topology` live, no overrides.
+    pub fn with_live(topology: &Topology, live: LiveVms) -> Inputs {
+        Inputs {
+            live,
+            overrides: VmOverrides::new(),
+            live_bypass: LiveBypass::all(topology),
+        }
+    }
+}
+
 /// A compiled topology (see the [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct Compilation {
     topology: Arc<Topology>,
     live: LiveVms,
+    live_bypass: LiveBypass,
+    overrides: Arc<VmOverrides>,
     generation: u16,
     plan: Arc<Plan>,
-    selectors: Vec<Arc<LayerSelector>>,
+    choosers: Vec<LayerChooser>,
+    /// `overrides` resolved against `addresses`.
+    pins: Arc<Pins>,
     addresses: Arc<Vec<Address>>,
     by_customer: Arc<Vec<Range<usize>>>,
     /// `addresses.len() * n` hops, address-major.
@@ -120,12 +154,47 @@ fn enumerate_addresses(t: &Topology) -> (Vec<Address>, Vec<Range<usize>>) {
     (addresses, by_customer)
 }
 
-fn build_selectors(plan: &Plan, live: &LiveVms) -> Result<Vec<Arc<LayerSelector>>, Error> {
+fn build_choosers(
+    plan: &Plan,
+    live: &LiveVms,
+    live_bypass: &LiveBypass,
+) -> Result<Vec<LayerChooser>, Error> {
     plan.layers
         .iter()
         .enumerate()
-        .map(|(l, lp)| LayerSelector::build(l, lp, live.layer(l)).map(Arc::new))
+        .map(|(l, lp)| {
+            Ok(LayerChooser {
+                vms: Arc::new(LayerSelector::build(l, lp, live.layer(l))?),
+                bypass: Arc::new(BypassChoice::build(lp, live_bypass.layer(l))),
+            })
+        })
         .collect()
+}
+
+/// The hop of address `a` at layer `l` under `choosers` and `pins`.
+fn hop_at(
+    plan: &Plan,
+    choosers: &[LayerChooser],
+    pins: &Pins,
+    a: usize,
+    address: &Address,
+    l: usize,
+) -> Hop {
+    match (plan.layers.get(l), choosers.get(l)) {
+        (Some(lp), Some(ch)) => hop(l, lp, ch, address.services, &address.key, pins.get(a, l)),
+        _ => Hop::Blocked,
+    }
+}
+
+/// Checks that `live` and `live_bypass` have the shape of `topology`.
+fn check_fit(topology: &Topology, live: &LiveVms, live_bypass: &LiveBypass) -> Result<(), Error> {
+    if !live.fits(topology) {
+        return Err(Error::LiveMismatch);
+    }
+    if !live_bypass.fits(topology) {
+        return Err(Error::LiveBypassMismatch);
+    }
+    Ok(())
 }
 
 /// Whether two topologies differ only in their customers.
@@ -148,29 +217,58 @@ fn same_customer(a: &Customer, b: &Customer) -> bool {
 }
 
 impl Compilation {
-    /// Compiles `topology` with the VMs of `live` up, stamping cookies with `generation`.
+    /// Compiles `topology` with the VMs of `live` up (every bypass link up, no overrides:
+    /// [`Inputs::with_live`]), stamping cookies with `generation`.
     ///
     /// # Errors
-    /// [`Error::LiveMismatch`] when `live` was made for another topology;
-    /// [`Error::Selector`] when a layer's selector cannot be built;
-    /// [`Error::CapacityExceeded`] when a switch's table exceeds its declared capacity.
+    /// As [`Compilation::with_inputs`].
     pub fn new(
         topology: Arc<Topology>,
         live: LiveVms,
         generation: u16,
     ) -> Result<Compilation, Error> {
-        if !live.fits(&topology) {
-            return Err(Error::LiveMismatch);
-        }
+        let inputs = Inputs::with_live(&topology, live);
+        Compilation::with_inputs(topology, inputs, generation)
+    }
+
+    /// Compiles `topology` for `inputs`, stamping cookies with `generation`.
+    ///
+    /// # Errors
+    /// [`Error::LiveMismatch`] / [`Error::LiveBypassMismatch`] when `inputs.live` /
+    /// `inputs.live_bypass` was made for another topology; [`Error::Selector`] when a layer's
+    /// selector cannot be built; [`Error::CapacityExceeded`] when a switch's table exceeds its
+    /// declared capacity. Overrides never fail a compile (see [`crate::overrides`]).
+    pub fn with_inputs(
+        topology: Arc<Topology>,
+        inputs: Inputs,
+        generation: u16,
+    ) -> Result<Compilation, Error> {
+        let Inputs {
+            live,
+            overrides,
+            live_bypass,
+        } = inputs;
+        Compilation::build(topology, live, Arc::new(overrides), live_bypass, generation)
+    }
+
+    fn build(
+        topology: Arc<Topology>,
+        live: LiveVms,
+        overrides: Arc<VmOverrides>,
+        live_bypass: LiveBypass,
+        generation: u16,
+    ) -> Result<Compilation, Error> {
+        check_fit(&topology, &live, &live_bypass)?;
         let plan = Plan::new(&topology);
-        let selectors = build_selectors(&plan, &live)?;
+        let choosers = build_choosers(&plan, &live, &live_bypass)?;
         let (addresses, by_customer) = enumerate_addresses(&topology);
+        let pins = Pins::resolve(&overrides, &topology, &addresses, &by_customer);
         let n = plan.n;
         let mut hops = Vec::with_capacity(addresses.len() * n);
         let mut users = vec![Vec::new(); n];
         for (i, a) in addresses.iter().enumerate() {
-            for (l, (lp, sel)) in plan.layers.iter().zip(&selectors).enumerate() {
-                hops.push(hop(l, lp, sel, a.services, &a.key));
+            for (l, (lp, ch)) in plan.layers.iter().zip(&choosers).enumerate() {
+                hops.push(hop(l, lp, ch, a.services, &a.key, pins.get(i, l)));
                 if a.services.contains(l)
                     && let Some(u) = users.get_mut(l)
                 {
@@ -181,9 +279,12 @@ impl Compilation {
         let c = Compilation {
             topology,
             live,
+            live_bypass,
+            overrides,
             generation,
             plan: Arc::new(plan),
-            selectors,
+            choosers,
+            pins: Arc::new(pins),
             addresses: Arc::new(addresses),
             by_customer: Arc::new(by_customer),
             hops,
@@ -201,6 +302,16 @@ impl Compilation {
     /// The live VMs compiled for.
     pub fn live(&self) -> &LiveVms {
         &self.live
+    }
+
+    /// The live bypass links compiled for.
+    pub fn live_bypass(&self) -> &LiveBypass {
+        &self.live_bypass
+    }
+
+    /// The VM overrides compiled for (all of them, honoured or not).
+    pub fn overrides(&self) -> &VmOverrides {
+        &self.overrides
     }
 
     /// The generation stamped into cookies of entries this compilation emits.
@@ -432,261 +543,6 @@ impl Compilation {
             })
             .map(AddressId)
     }
-
-    /// Recompiles for `live` (same topology); see [`Compilation::update`].
-    ///
-    /// # Errors
-    /// As [`Compilation::update`].
-    pub fn set_live(&mut self, live: LiveVms, generation: u16) -> Result<Diff, Error> {
-        let topology = Arc::clone(&self.topology);
-        self.update(topology, live, generation)
-    }
-
-    /// Recompiles for a new topology and live-VM set and returns the ordered diff from the
-    /// current tables to the new ones ([`Diff`]; in reactive mode it covers the address
-    /// entries of every address, see [`Diff::retain`]). On error nothing changes.
-    ///
-    /// Incremental when only liveness and customers change: a layer whose live VMs changed
-    /// gets a new selector and only its subscribers are re-selected; only addresses whose hops
-    /// changed, and customers whose configuration changed, are recompiled. Any other change
-    /// (chain options, switches, backbone, layers) recompiles everything and diffs the full
-    /// tables.
-    ///
-    /// # Errors
-    /// As [`Compilation::new`]; the current state is kept.
-    pub fn update(
-        &mut self,
-        topology: Arc<Topology>,
-        live: LiveVms,
-        generation: u16,
-    ) -> Result<Diff, Error> {
-        if !live.fits(&topology) {
-            return Err(Error::LiveMismatch);
-        }
-        let n = self.plan.n;
-        if !same_structure(&self.topology, &topology) {
-            let new = Compilation::new(topology, live, generation)?;
-            let diff = Diff::between(&self.all_entries(), &new.all_entries(), new.plan.n);
-            *self = new;
-            return Ok(diff);
-        }
-        let same_customers = Arc::ptr_eq(&self.topology, &topology)
-            || self.topology.customers() == topology.customers();
-        let mut selectors = self.selectors.clone();
-        let mut reselect = vec![false; n];
-        for (l, (slot, r)) in selectors.iter_mut().zip(&mut reselect).enumerate() {
-            if live.layer(l) != self.live.layer(l) {
-                let lp = self.plan.layers.get(l).ok_or(Error::LiveMismatch)?;
-                *slot = Arc::new(LayerSelector::build(l, lp, live.layer(l))?);
-                *r = true;
-            }
-        }
-        if same_customers {
-            return self.reselect(topology, live, generation, selectors, &reselect);
-        }
-        let plan = Arc::new(Plan::new(&topology));
-        let mut next = Compilation {
-            topology,
-            live,
-            generation,
-            plan,
-            selectors,
-            addresses: Arc::default(),
-            by_customer: Arc::default(),
-            hops: Vec::new(),
-            users: Arc::default(),
-        };
-        let mut old_entries = Vec::new();
-        let mut new_entries = Vec::new();
-        self.customers_changed(&mut next, &reselect, &mut old_entries, &mut new_entries);
-        let mut ops = Vec::new();
-        keyed_diff(old_entries, new_entries, &mut ops);
-        let diff = Diff::from_ops(ops, n);
-        next.report().check()?;
-        *self = next;
-        Ok(diff)
-    }
-
-    /// The liveness-only update: the subscribers of the layers in `reselect` are re-selected
-    /// with `selectors`; hops are patched in place (and restored if the capacity check
-    /// fails), and only addresses whose hops changed are recompiled.
-    fn reselect(
-        &mut self,
-        topology: Arc<Topology>,
-        live: LiveVms,
-        generation: u16,
-        selectors: Vec<Arc<LayerSelector>>,
-        reselect: &[bool],
-    ) -> Result<Diff, Error> {
-        let n = self.plan.n;
-        // (hop index, old hop, new hop) of every hop that changes.
-        let mut patches: Vec<(usize, Hop, Hop)> = Vec::new();
-        let mut changed: Vec<usize> = Vec::new();
-        let mut seen = vec![false; self.addresses.len()];
-        for (l, _) in reselect.iter().enumerate().filter(|(_, r)| **r) {
-            let (Some(lp), Some(sel), Some(users)) =
-                (self.plan.layers.get(l), selectors.get(l), self.users.get(l))
-            else {
-                continue;
-            };
-            for &a in users {
-                let a = a as usize;
-                let Some(addr) = self.addresses.get(a) else {
-                    continue;
-                };
-                let h = hop(l, lp, sel, addr.services, &addr.key);
-                if let Some(old) = self.hops.get(a * n + l).copied()
-                    && old != h
-                {
-                    patches.push((a * n + l, old, h));
-                    if let Some(s) = seen.get_mut(a)
-                        && !*s
-                    {
-                        *s = true;
-                        changed.push(a);
-                    }
-                }
-            }
-        }
-        // The entries of the changed addresses before...
-        let mut old_entries = Vec::new();
-        let old_rules = self.rules();
-        for &a in &changed {
-            self.unit_entries(&old_rules, a, self.path(AddressId(a)), &mut old_entries);
-        }
-        // ... and after.
-        for &(i, _, new) in &patches {
-            if let Some(slot) = self.hops.get_mut(i) {
-                *slot = new;
-            }
-        }
-        if let Err(e) = self.report().check() {
-            for &(i, old, _) in &patches {
-                if let Some(slot) = self.hops.get_mut(i) {
-                    *slot = old;
-                }
-            }
-            return Err(e);
-        }
-        let new_rules = Rules {
-            plan: &self.plan,
-            generation,
-        };
-        let mut new_entries = Vec::new();
-        for &a in &changed {
-            self.unit_entries(&new_rules, a, self.path(AddressId(a)), &mut new_entries);
-        }
-        let mut ops = Vec::new();
-        keyed_diff(old_entries, new_entries, &mut ops);
-        self.topology = topology;
-        self.live = live;
-        self.generation = generation;
-        self.selectors = selectors;
-        Ok(Diff::from_ops(ops, n))
-    }
-
-    /// The customer part of an incremental update: `next` has the new topology, plan and
-    /// selectors; fills its addresses, hops and users, and the entries that change.
-    fn customers_changed(
-        &self,
-        next: &mut Compilation,
-        reselect: &[bool],
-        old_entries: &mut Vec<(usize, FlowEntry)>,
-        new_entries: &mut Vec<(usize, FlowEntry)>,
-    ) {
-        let n = self.plan.n;
-        let (addresses, by_customer) = enumerate_addresses(&next.topology);
-        next.addresses = Arc::new(addresses);
-        next.by_customer = Arc::new(by_customer);
-        let old_customers = self.topology.customers();
-        let new_customers = next.topology.customers();
-        let old_index: HashMap<(&str, IpNet), usize> = self
-            .addresses
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| {
-                Some(((old_customers.get(a.customer)?.name.as_str(), a.prefix), i))
-            })
-            .collect();
-        let mut kept_old: HashSet<usize> = HashSet::new();
-        let mut hops = Vec::with_capacity(next.addresses.len() * n);
-        let mut users = vec![Vec::new(); n];
-        let mut recompile: Vec<usize> = Vec::new();
-        for (i, a) in next.addresses.iter().enumerate() {
-            let Some(c) = new_customers.get(a.customer) else {
-                continue;
-            };
-            let old = old_index
-                .get(&(c.name.as_str(), a.prefix))
-                .copied()
-                .filter(|&o| {
-                    self.addresses.get(o).is_some_and(|oa| {
-                        oa.owner == a.owner
-                            && old_customers
-                                .get(oa.customer)
-                                .is_some_and(|oc| same_customer(oc, c))
-                    })
-                });
-            let mut differs = old.is_none();
-            for (l, (lp, sel)) in next.plan.layers.iter().zip(&next.selectors).enumerate() {
-                let carried = old.and_then(|o| self.hops.get(o * n + l).copied());
-                let h = match carried {
-                    Some(h) if !reselect.get(l).copied().unwrap_or(true) => h,
-                    _ => hop(l, lp, sel, a.services, &a.key),
-                };
-                differs |= carried != Some(h);
-                hops.push(h);
-                if a.services.contains(l)
-                    && let Some(u) = users.get_mut(l)
-                {
-                    u.push(i as u32);
-                }
-            }
-            if let Some(o) = old {
-                kept_old.insert(o);
-                if differs {
-                    let old_hops = self.path(AddressId(o));
-                    self.unit_entries(&self.rules(), o, old_hops, old_entries);
-                    recompile.push(i);
-                }
-            } else {
-                recompile.push(i);
-            }
-        }
-        next.hops = hops;
-        next.users = Arc::new(users);
-        let new_rules = next.rules();
-        for i in recompile {
-            next.unit_entries(&new_rules, i, next.path(AddressId(i)), new_entries);
-        }
-        let old_rules = self.rules();
-        for o in (0..self.addresses.len()).filter(|o| !kept_old.contains(o)) {
-            self.unit_entries(&old_rules, o, self.path(AddressId(o)), old_entries);
-        }
-        // Anti-spoofing entries of customers added, removed or changed.
-        let new_by_name: HashMap<&str, &Customer> =
-            new_customers.iter().map(|c| (c.name.as_str(), c)).collect();
-        let old_by_name: HashMap<&str, &Customer> =
-            old_customers.iter().map(|c| (c.name.as_str(), c)).collect();
-        for c in old_customers {
-            if !new_by_name
-                .get(c.name.as_str())
-                .is_some_and(|nc| same_customer(c, nc))
-                && let Some(e) = old_rules.anti_spoof(c.index)
-            {
-                old_entries.push((0, e));
-            }
-        }
-        for c in new_customers {
-            if !old_by_name
-                .get(c.name.as_str())
-                .is_some_and(|oc| same_customer(oc, c))
-                && let Some(e) = new_rules.anti_spoof(c.index)
-            {
-                new_entries.push((0, e));
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -697,7 +553,8 @@ mod tests {
 
     const LAB: &str = include_str!("../../../examples/configs/lab.toml");
 
-    fn lab(edit: impl Fn(&str) -> String) -> Arc<Topology> {
+    /// The lab topology (examples/configs/lab.toml) with `edit` applied to its text.
+    pub(super) fn lab(edit: impl Fn(&str) -> String) -> Arc<Topology> {
         Arc::new(Topology::from_toml_str(&edit(LAB)).unwrap_or_else(|e| panic!("{e}")))
     }
 

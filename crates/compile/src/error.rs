@@ -7,6 +7,7 @@ use flowfall_topology::VmId;
 use thiserror::Error;
 
 use crate::cookie::Cookie;
+use crate::live::BypassId;
 
 /// One switch whose compiled table does not fit its declared capacity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,15 @@ pub enum Error {
     /// The live-VM set was made for another topology (other layers or VM counts).
     #[error("the live-VM set does not match the topology's layers and VMs")]
     LiveMismatch,
+    /// A bypass link id outside the topology.
+    #[error("bypass link {id} (layer:index) is not in the topology")]
+    UnknownBypass {
+        /// The id.
+        id: BypassId,
+    },
+    /// The live-bypass set was made for another topology (other layers or bypass counts).
+    #[error("the live-bypass set does not match the topology's layers and bypass links")]
+    LiveBypassMismatch,
     /// A layer's selector could not be built.
     #[error("layers[{layer}]: cannot build the VM selector: {source}")]
     Selector {

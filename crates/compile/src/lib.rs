@@ -1,7 +1,9 @@
 //! # flowfall-compile: FlowFall flow tables, diffs and a pipeline simulator
 //!
-//! From a validated [`flowfall_topology::Topology`], the set of live VMs ([`LiveVms`]) and
-//! each layer's selector, this crate compiles the flow table of every junction switch as
+//! From a validated [`flowfall_topology::Topology`], its run-time [`Inputs`] (the live VMs
+//! [`LiveVms`], per-address VM overrides [`VmOverrides`] and the live bypass links
+//! [`LiveBypass`]) and each layer's selector, this crate compiles the flow table of every
+//! junction switch as
 //! typed OpenFlow 1.3 entries ([`FlowEntry`], convertible to [`flowfall_ofp::FlowMod`]),
 //! following the FlowFall rules of architecture.md §3 (paper §4.2) exactly: per customer
 //! address, upstream entries from J0 to J*n* through one VM of each layer of its service set
@@ -16,8 +18,14 @@
 //! - **Proactive and reactive** modes from one function ([`Compilation::address_flows`]);
 //!   **ToS or config** service sources; **IPv4 and IPv6** customers; VLAN-scoped junctions.
 //! - **Cookies** name each entry's owner ([`cookie`]) so a controller can reconcile tables.
-//! - **Incremental** recompiles ([`Compilation::update`]) give minimal, safely ordered
-//!   [`Diff`]s (add, barrier, modify, barrier, delete; architecture.md §5).
+//! - **Overrides** ([`overrides`]): an address can be pinned to a VM of a layer (failover
+//!   pinning, load balancing); honoured while that VM is live and the layer is in the
+//!   address's service set, ignored otherwise. **Dead bypass links** are avoided: their
+//!   addresses move to the layer's live links, or are dropped at the edges when none is live.
+//! - **Incremental** recompiles ([`Compilation::update_inputs`], [`Compilation::set_live`],
+//!   [`Compilation::set_overrides`], [`Compilation::set_live_bypass`]) give minimal, safely
+//!   ordered [`Diff`]s (add, barrier, modify, barrier, delete; architecture.md §5) touching
+//!   only the addresses whose path changes.
 //! - A capacity [`Report`] per switch, and [`ofctl`] output for `ovs-ofctl add-flows`.
 //! - A [`sim`]ulator with OpenFlow 1.3 pipeline semantics that walks packets through the whole
 //!   chain; the crate's property tests check every rule above with it.
@@ -25,7 +33,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use flowfall_compile::sim::{Fabric, Outcome, Tracer};
-//! use flowfall_compile::{Compilation, LiveVms};
+//! use flowfall_compile::{AddressId, Compilation, LiveVms, VmOverrides};
 //! use flowfall_topology::Topology;
 //!
 //! let topology = Arc::new(Topology::from_toml_str(r#"
@@ -72,6 +80,14 @@
 //! let fw1 = topology.vm_by_name("fw-1").ok_or("no fw-1")?.id;
 //! let diff = compiled.set_live(LiveVms::all(&topology).without(fw1)?, 2)?;
 //! assert_eq!(diff.stats().total(), 4); // J0 up and J1 down become drops; 2 entries go
+//!
+//! // A pin on a dead VM is ignored; once fw-1 is back, bravo follows it.
+//! let mut pins = VmOverrides::new();
+//! pins.insert("bravo", "10.0.2.0/24".parse()?, fw1);
+//! assert!(compiled.set_overrides(pins, 3)?.is_empty());
+//! let diff = compiled.set_live(LiveVms::all(&topology), 4)?;
+//! assert_eq!(compiled.chosen_vms(AddressId(0)), [fw1]);
+//! assert_eq!(diff.stats().total(), 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -85,6 +101,7 @@ pub mod error;
 mod fxhash;
 pub mod live;
 pub mod ofctl;
+pub mod overrides;
 pub mod path;
 mod plan;
 pub mod report;
@@ -92,11 +109,12 @@ pub mod rules;
 pub mod sim;
 pub mod tables;
 
-pub use compilation::{Address, AddressId, Compilation};
+pub use compilation::{Address, AddressId, Compilation, Inputs};
 pub use diff::{Diff, DiffStats, Op, Phase, PhaseKind};
 pub use entry::{FlowEntry, Instructions};
 pub use error::Error;
-pub use live::LiveVms;
+pub use live::{BypassId, LiveBypass, LiveVms};
+pub use overrides::VmOverrides;
 pub use path::Hop;
 pub use report::Report;
 pub use tables::{SwitchTable, Tables};

@@ -3,7 +3,8 @@
 //!
 //! Topologies come from `flowfall_topology::synthetic` with random sizes, encodings, service
 //! sources, selectors, VLAN scopes, modes, spoof actions and empty-layer policies; a random
-//! quarter of the VMs is down.
+//! quarter of the VMs and a random fifth of the bypass links are down, and a few addresses
+//! carry VM overrides (some on dead VMs, unused layers or unknown customers).
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,7 +24,10 @@ use crate::cookie::{CookieKind, OwnerId};
 use crate::sim::field::{normalize_match, overlap};
 use crate::sim::packet::{ETH_TYPE_ARP, Network};
 use crate::sim::trace::{Fabric, Outcome, Trace, Tracer, remote_host, sample_host};
-use crate::{AddressId, Compilation, Hop, LiveVms, Tables};
+use crate::{
+    AddressId, BypassId, Compilation, Hop, Inputs, LiveBypass, LiveVms, Tables, VmOverrides,
+};
+use ipnet::IpNet;
 
 type TestResult = Result<(), TestCaseError>;
 
@@ -37,6 +41,30 @@ struct Case {
     config: ConfigFile,
     /// Per VM (layer-major, in order), whether it is live.
     live: Vec<bool>,
+    /// Per bypass link (layer-major, in order), whether it is live.
+    bypass: Vec<bool>,
+    /// VM overrides.
+    pins: Vec<(String, IpNet, VmId)>,
+}
+
+/// A pin from three selectors: the address (`address`-th of all, modulo) to the `vm`-th VM of
+/// the topology (any layer, so sometimes one the customer does not use); `None` without
+/// addresses or VMs.
+fn pin_of(t: &Topology, address: usize, vm: usize) -> Option<(String, IpNet, VmId)> {
+    let addresses: Vec<(String, IpNet)> = t
+        .customers()
+        .iter()
+        .flat_map(|c| {
+            let v4 = c.ipv4.iter().map(|&n| IpNet::V4(n));
+            let v6 = c.ipv6.iter().map(|&n| IpNet::V6(n));
+            v4.chain(v6).map(move |p| (c.name.clone(), p))
+        })
+        .collect();
+    let vms: Vec<VmId> = t.all_vms().map(|v| v.id).collect();
+    let (name, prefix) = addresses
+        .get(address.checked_rem(addresses.len())?)?
+        .clone();
+    Some((name, prefix, *vms.get(vm.checked_rem(vms.len())?)?))
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -82,10 +110,15 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         proptest::collection::vec(any::<bool>(), 4),
         proptest::collection::vec(0u8..4, 64),
+        (
+            proptest::collection::vec(0u8..5, 16),
+            proptest::collection::vec((any::<usize>(), any::<usize>()), 0..4),
+            any::<bool>(),
+        ),
     )
         .prop_filter_map(
             "generator limits",
-            |(spec, reactive, remark, open, live)| {
+            |(spec, reactive, remark, open, live, (bypass, pins, ghost))| {
                 let mut config = generate_config(&spec).ok()?;
                 config.chain.mode = if reactive {
                     Mode::Reactive
@@ -104,9 +137,19 @@ fn case() -> impl Strategy<Value = Case> {
                         WhenEmpty::FailClosed
                     };
                 }
+                let t = Topology::from_config(&config).ok()?;
+                let mut pins: Vec<(String, IpNet, VmId)> = pins
+                    .into_iter()
+                    .filter_map(|(a, v)| pin_of(&t, a, v))
+                    .collect();
+                if ghost && let Some((_, prefix, vm)) = pins.first().cloned() {
+                    pins.push(("ghost".into(), prefix, vm));
+                }
                 Some(Case {
                     config,
                     live: live.into_iter().map(|x| x != 0).collect(),
+                    bypass: bypass.into_iter().map(|x| x != 0).collect(),
+                    pins,
                 })
             },
         )
@@ -123,6 +166,32 @@ fn live_of(t: &Topology, flags: &[bool]) -> LiveVms {
         let _ = live.set(id, up);
     }
     live
+}
+
+fn bypass_of(t: &Topology, flags: &[bool]) -> LiveBypass {
+    let mut live = LiveBypass::all(t);
+    let ids: Vec<BypassId> = t
+        .layers()
+        .iter()
+        .flat_map(|l| {
+            l.bypass.iter().map(|b| BypassId {
+                layer: l.index,
+                index: b.index,
+            })
+        })
+        .collect();
+    for (id, &up) in ids.into_iter().zip(flags.iter().cycle()) {
+        let _ = live.set(id, up);
+    }
+    live
+}
+
+fn inputs_of(t: &Topology, case: &Case) -> Inputs {
+    Inputs {
+        live: live_of(t, &case.live),
+        overrides: case.pins.iter().cloned().collect(),
+        live_bypass: bypass_of(t, &case.bypass),
+    }
 }
 
 /// The layers an address's traffic crosses (VM hops), or `None` when blocked.
@@ -155,7 +224,7 @@ fn trace_dir(
 ) -> Result<Trace, TestCaseError> {
     let a = c.address(id).ok_or_else(|| fail("no address"))?;
     let t = c.topology();
-    let tracer = Tracer::new(t, fabric, live);
+    let tracer = Tracer::new(t, fabric, live).with_live_bypass(live.map(|_| c.live_bypass()));
     let host = sample_host(a.prefix);
     let trace = if upstream {
         tracer.upstream(a.customer, host, own_tos(t, a.customer))
@@ -253,8 +322,8 @@ fn react(c: &Compilation, mut fabric: Fabric) -> Result<Fabric, TestCaseError> {
 
 fn compiled(case: &Case) -> Result<Compilation, TestCaseError> {
     let t = topology(&case.config)?;
-    let live = live_of(&t, &case.live);
-    Compilation::new(t, live, 1).map_err(fail)
+    let inputs = inputs_of(&t, case);
+    Compilation::with_inputs(t, inputs, 1).map_err(fail)
 }
 
 /// `(switch, table, priority, match) -> (instructions, idle timeout, cookie identity)`.
@@ -299,6 +368,15 @@ enum Change {
     AddCustomer(u8),
     /// Remove the `n`-th customer.
     RemoveCustomer(usize),
+    /// Pin the `a`-th address to the `v`-th VM ([`pin_of`]).
+    Pin(usize, usize),
+    /// Remove the `n`-th pin.
+    Unpin(usize),
+    /// Flip the liveness of the `n`-th bypass link.
+    ToggleBypass(usize),
+    /// A reload: add a customer with this services bitmap and pin the `a`-th address to the
+    /// `v`-th VM at once.
+    Reload(u8, usize, usize),
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -307,6 +385,10 @@ fn change() -> impl Strategy<Value = Change> {
         2 => (any::<usize>(), any::<u8>()).prop_map(|(i, s)| Change::Services(i, s)),
         1 => any::<u8>().prop_map(Change::AddCustomer),
         1 => any::<usize>().prop_map(Change::RemoveCustomer),
+        2 => (any::<usize>(), any::<usize>()).prop_map(|(a, v)| Change::Pin(a, v)),
+        1 => any::<usize>().prop_map(Change::Unpin),
+        2 => any::<usize>().prop_map(Change::ToggleBypass),
+        1 => (any::<u8>(), any::<usize>(), any::<usize>()).prop_map(|(s, a, v)| Change::Reload(s, a, v)),
     ]
 }
 
@@ -348,6 +430,10 @@ fn changed(case: &Case, change: &Change) -> Option<(Case, Option<VmId>)> {
             let names = services_named(&case.config, bits);
             next.config.customers.get_mut(i.checked_rem(len)?)?.services = names;
         }
+        Change::Reload(bits, a, v) => {
+            next.pins.push(pin_of(&t, a, v)?);
+            return changed(&next, &Change::AddCustomer(bits)).map(|(n, _)| (n, None));
+        }
         Change::AddCustomer(bits) => {
             let services = services_named(&case.config, bits);
             next.config.customers.push(CustomerEntry {
@@ -362,6 +448,18 @@ fn changed(case: &Case, change: &Change) -> Option<(Case, Option<VmId>)> {
         Change::RemoveCustomer(i) => {
             let len = next.config.customers.len();
             next.config.customers.remove(i.checked_rem(len)?);
+        }
+        Change::Pin(a, v) => next.pins.push(pin_of(&t, a, v)?),
+        Change::Unpin(i) => {
+            next.pins.remove(i.checked_rem(case.pins.len())?);
+        }
+        Change::ToggleBypass(i) => {
+            let links: usize = t.layers().iter().map(|l| l.bypass.len()).sum();
+            let pos = i.checked_rem(links)?;
+            let mut flags: Vec<bool> = case.bypass.iter().cycle().take(links).copied().collect();
+            let flag = flags.get_mut(pos)?;
+            *flag = !*flag;
+            next.bypass = flags;
         }
     }
     Some((next, None))
@@ -673,13 +771,13 @@ proptest! {
         let Some((next, toggled)) = changed(&case, &change) else { return Ok(()) };
         let mut c = compiled(&case)?;
         let Ok(new_topology) = topology(&next.config) else { return Ok(()) };
-        let new_live = live_of(&new_topology, &next.live);
+        let inputs = inputs_of(&new_topology, &next);
         let old = c.clone();
         let old_tables = old.all_entries();
         let mut fabric = Fabric::from_tables(&old_tables).map_err(fail)?;
         let traces_before = all_traces(&old, &fabric)?;
-        let diff = c.update(Arc::clone(&new_topology), new_live.clone(), 2).map_err(fail)?;
-        let scratch = Compilation::new(new_topology, new_live, 2).map_err(fail)?;
+        let diff = c.update_inputs(Arc::clone(&new_topology), inputs.clone(), 2).map_err(fail)?;
+        let scratch = Compilation::with_inputs(new_topology, inputs, 2).map_err(fail)?;
         prop_assert_eq!(tables_content(&c.all_entries()), tables_content(&scratch.all_entries()));
         let probes = probes(&old, &c);
         for (step, (k, op)) in diff.ops().enumerate() {
@@ -709,6 +807,111 @@ proptest! {
             if selector == Some(SelectorKind::Rendezvous) {
                 prop_assert_eq!(&on_vm, &touched);
             }
+        }
+    }
+
+    /// Overrides change nothing for addresses they do not name (same path, same entries), and
+    /// an override naming a live VM of a layer the address uses is followed in both
+    /// directions through the compiled tables; any other override is ignored.
+    #[test]
+    fn overrides_touch_only_their_addresses(case in case()) {
+        let pinned = compiled(&case)?;
+        let plain = compiled(&Case { pins: Vec::new(), ..case.clone() })?;
+        let t = pinned.topology();
+        let fabric = Fabric::from_tables(&pinned.all_entries()).map_err(fail)?;
+        let overrides = pinned.overrides();
+        for i in 0..pinned.addresses().len() {
+            let id = AddressId(i);
+            let a = pinned.address(id).ok_or_else(|| fail("no address"))?;
+            let name = t.customer(a.customer).map(|c| c.name.as_str()).unwrap_or_default();
+            let pins: Vec<VmId> = (0..t.layers().len())
+                .filter_map(|l| overrides.get(name, a.prefix, l))
+                .collect();
+            if pins.is_empty() {
+                prop_assert_eq!(pinned.path(id), plain.path(id));
+                prop_assert_eq!(pinned.address_flows(id), plain.address_flows(id));
+                continue;
+            }
+            let mut want = plain.path(id).to_vec();
+            for vm in &pins {
+                let honoured = a.services.contains(vm.layer) && pinned.live().contains(*vm);
+                if honoured && let Some(h) = want.get_mut(vm.layer) {
+                    *h = Hop::Vm(vm.index as u32);
+                }
+            }
+            prop_assert_eq!(pinned.path(id), want.as_slice(), "{} {}", name, a.prefix);
+            if effective(&pinned, id).is_some() {
+                let up = trace_dir(&pinned, &fabric, Some(pinned.live()), id, true)?;
+                let down = trace_dir(&pinned, &fabric, Some(pinned.live()), id, false)?;
+                prop_assert_eq!(&up.vms, &pinned.chosen_vms(id), "{}", up.describe(t));
+                let mut back = down.vms.clone();
+                back.reverse();
+                prop_assert_eq!(&back, &up.vms, "{}", down.describe(t));
+                for vm in pins.iter().filter(|vm| a.services.contains(vm.layer) && pinned.live().contains(**vm)) {
+                    prop_assert!(up.vms.contains(vm), "{}: pin {} not followed", up.describe(t), vm);
+                }
+            }
+        }
+    }
+
+    /// Moving one address to another live VM of a layer it uses touches only that address's
+    /// entries, and after every single operation of the diff no packet of any address skips
+    /// a layer of its service set or is lost half-way; the address ends on the new VM.
+    #[test]
+    fn moving_one_address_is_local_and_safe(case in case(), pick in any::<usize>(), to in any::<usize>()) {
+        let mut c = compiled(&case)?;
+        let t = Arc::clone(c.topology());
+        // (address, layer, current VM) with another live VM to move to.
+        let candidates: Vec<(usize, usize, u32)> = (0..c.addresses().len())
+            .flat_map(|i| {
+                let path = c.path(AddressId(i)).to_vec();
+                let live = c.live().clone();
+                path.into_iter().enumerate().filter_map(move |(l, h)| match h {
+                    Hop::Vm(v) if live.layer(l).iter().filter(|&&up| up).count() > 1 => Some((i, l, v)),
+                    _ => None,
+                })
+            })
+            .collect();
+        let Some(&(i, l, from)) = pick.checked_rem(candidates.len()).and_then(|k| candidates.get(k)) else {
+            return Ok(());
+        };
+        let targets: Vec<usize> = c.live().layer(l).iter().enumerate()
+            .filter(|&(v, &up)| up && v != from as usize)
+            .map(|(v, _)| v)
+            .collect();
+        let Some(&target) = to.checked_rem(targets.len()).and_then(|k| targets.get(k)) else {
+            return Ok(());
+        };
+        let id = AddressId(i);
+        let a = *c.address(id).ok_or_else(|| fail("no address"))?;
+        let name = t.customer(a.customer).map(|x| x.name.clone()).unwrap_or_default();
+        let mut overrides: VmOverrides = c.overrides().clone();
+        let vm = VmId { layer: l, index: target };
+        overrides.insert(name, a.prefix, vm);
+        let old = c.clone();
+        let mut fabric = Fabric::from_tables(&old.all_entries()).map_err(fail)?;
+        let diff = c.set_overrides(overrides, 2).map_err(fail)?;
+        let touched = diff.address_owners();
+        prop_assert_eq!(c.path(id).get(l), Some(&Hop::Vm(target as u32)));
+        if effective(&c, id).is_some() {
+            prop_assert_eq!(touched, BTreeSet::from([a.owner]));
+        } else {
+            prop_assert!(diff.is_empty(), "a blocked address keeps its drop entries");
+        }
+        let probes = probes(&old, &c);
+        for (step, (k, op)) in diff.ops().enumerate() {
+            fabric.apply(k, &op.to_flow_mod()).map_err(fail)?;
+            check_step(&old, &c, &probes, &fabric, step)?;
+        }
+        let scratch = Compilation::with_inputs(
+            Arc::clone(&t),
+            Inputs { overrides: c.overrides().clone(), ..inputs_of(&t, &case) },
+            2,
+        ).map_err(fail)?;
+        prop_assert_eq!(fabric_content(&fabric), tables_content(&scratch.all_entries()));
+        if effective(&c, id).is_some() {
+            let up = trace_dir(&c, &fabric, Some(c.live()), id, true)?;
+            prop_assert!(up.vms.contains(&vm), "{}", up.describe(&t));
         }
     }
 }

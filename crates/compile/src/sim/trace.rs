@@ -23,7 +23,7 @@ use super::packet::{Packet, VlanTag};
 use super::switch::{Hit, Output, SimSwitch};
 use crate::entry::FlowEntry;
 use crate::error::Error;
-use crate::live::LiveVms;
+use crate::live::{BypassId, LiveBypass, LiveVms};
 use crate::plan::mac;
 use crate::tables::Tables;
 
@@ -120,6 +120,11 @@ pub enum Outcome {
         /// The VM.
         vm: VmId,
     },
+    /// Sent over a bypass link that is down ([`Tracer::with_live_bypass`]).
+    DeadBypass {
+        /// The link.
+        link: BypassId,
+    },
     /// Sent to a hypervisor port where no VM has the packet's destination MAC.
     NoVm {
         /// The switch.
@@ -199,6 +204,7 @@ impl Trace {
             Outcome::Dropped { .. } => write!(s, " -> dropped"),
             Outcome::Controller { .. } => write!(s, " -> controller"),
             Outcome::DeadVm { vm } => write!(s, " -> dead VM {vm}"),
+            Outcome::DeadBypass { link } => write!(s, " -> dead bypass {link}"),
             Outcome::NoVm { port, eth_dst, .. } => {
                 write!(s, " -> port {port}: no VM has MAC {eth_dst}")
             }
@@ -217,6 +223,7 @@ impl fmt::Display for Outcome {
             Outcome::Dropped { switch } => write!(f, "dropped at J{switch}"),
             Outcome::Controller { switch } => write!(f, "sent to the controller by J{switch}"),
             Outcome::DeadVm { vm } => write!(f, "sent to dead VM {vm}"),
+            Outcome::DeadBypass { link } => write!(f, "sent over dead bypass link {link}"),
             Outcome::NoVm {
                 switch,
                 port,
@@ -261,6 +268,7 @@ pub struct Tracer<'a> {
     topology: &'a Topology,
     fabric: &'a Fabric,
     live: Option<&'a LiveVms>,
+    live_bypass: Option<&'a LiveBypass>,
 }
 
 impl<'a> Tracer<'a> {
@@ -270,7 +278,28 @@ impl<'a> Tracer<'a> {
             topology,
             fabric,
             live,
+            live_bypass: None,
         }
+    }
+
+    /// The same tracer; with `live_bypass`, a packet sent over a bypass link not in it ends as
+    /// [`Outcome::DeadBypass`].
+    pub fn with_live_bypass(self, live_bypass: Option<&'a LiveBypass>) -> Self {
+        Tracer {
+            live_bypass,
+            ..self
+        }
+    }
+
+    /// Whether bypass link `bypass` of `layer` is down (known only with a live-bypass set).
+    fn dead_bypass(&self, layer: usize, bypass: usize) -> Option<Outcome> {
+        let link = BypassId {
+            layer,
+            index: bypass,
+        };
+        self.live_bypass
+            .is_some_and(|live| !live.contains(link))
+            .then_some(Outcome::DeadBypass { link })
     }
 
     fn tag(&self, k: usize, old: Option<VlanTag>) -> Option<VlanTag> {
@@ -395,19 +424,22 @@ impl<'a> Tracer<'a> {
                         }
                     }
                 }
-                Some(PortRole::BypassUp { layer, bypass }) => {
+                Some(
+                    role @ (PortRole::BypassUp { layer, bypass }
+                    | PortRole::BypassDown { layer, bypass }),
+                ) => {
                     let Some(b) = t.layer(layer).and_then(|l| l.bypass.get(bypass)) else {
                         break;
                     };
-                    next.in_port = b.up_port;
-                    k = layer + 1;
-                }
-                Some(PortRole::BypassDown { layer, bypass }) => {
-                    let Some(b) = t.layer(layer).and_then(|l| l.bypass.get(bypass)) else {
-                        break;
+                    if let Some(dead) = self.dead_bypass(layer, bypass) {
+                        trace.outcome = dead;
+                        return Ok(trace);
+                    }
+                    (next.in_port, k) = if role.leads_up() {
+                        (b.up_port, layer + 1)
+                    } else {
+                        (b.down_port, layer)
                     };
-                    next.in_port = b.down_port;
-                    k = layer;
                 }
                 _ => {
                     trace.outcome = Outcome::Misrouted {
