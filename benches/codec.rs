@@ -3,6 +3,9 @@
 //! * `flow_mod`: encode/decode of a FLOW_MOD shaped like Ryu's `4-2-ofp_flow_mod.packet`
 //!   (280 bytes: one masked-free match field, write-actions with 18 actions of every
 //!   OpenFlow 1.3 kind, apply-actions with two set-fields), built in code.
+//! * `flow_mod_ref`: the same FLOW_MOD as a borrowed [`FlowModRef`]: `decode` (checks the
+//!   whole message, allocates nothing) and `decode+walk` (decode, then iterate every OXM,
+//!   instruction and action, so the view's laziness is not what is measured).
 //! * `packet_in_64` / `packet_in_1500`: PACKET_IN carrying a 64- and a 1500-byte frame.
 //! * `flow_stats_reply_1000`: a 1000-entry FLOW_STATS reply, split into `OFPMPF_REPLY_MORE`
 //!   parts (it exceeds 64 KiB), encoded; and decoded + reassembled.
@@ -13,9 +16,11 @@
 //! prints allocations per message for each case, counted by the global allocator below.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use flowfall::ofp::action::ActionRef;
 use flowfall::ofp::action::OFPCML_NO_BUFFER;
-use flowfall::ofp::flow_mod::{OFPG_ANY, OFPP_ANY};
+use flowfall::ofp::flow_mod::{FlowModRef, OFPG_ANY, OFPP_ANY};
 use flowfall::ofp::framer::Framer;
+use flowfall::ofp::instruction::InstructionRef;
 use flowfall::ofp::message::Message;
 use flowfall::ofp::multipart::{
     FlowStats, MultipartReply, MultipartReplyBody, Reassembler, ReassemblyLimits, split_reply,
@@ -230,6 +235,63 @@ fn single_message_benches(c: &mut Criterion) {
     }
 }
 
+/// Decodes `bytes` (one FLOW_MOD) as a view and visits every OXM, instruction and action;
+/// returns how many items it visited plus a checksum of what it read, so nothing is
+/// skipped.
+fn walk_flow_mod(bytes: &[u8]) -> (usize, u64) {
+    let (_, view) = FlowModRef::decode_message(bytes).expect("decodes");
+    let (mut items, mut sum) = (0, u64::from(view.priority));
+    for oxm in view.match_ {
+        items += 1;
+        sum += oxm.encoded_len() as u64;
+    }
+    for ins in view.instructions {
+        items += 1;
+        sum += u64::from(ins.instruction_type());
+        if let InstructionRef::WriteActions(actions) | InstructionRef::ApplyActions(actions) = ins {
+            for action in actions {
+                items += 1;
+                sum += u64::from(action.action_type());
+                match action {
+                    ActionRef::Plain(Action::Output { port, .. }) => sum += u64::from(port),
+                    ActionRef::SetField(oxm) => sum += oxm.encoded_len() as u64,
+                    ActionRef::Experimenter { data, .. } => sum += data.len() as u64,
+                    _ => {}
+                }
+            }
+        }
+    }
+    (items, sum)
+}
+
+fn flow_mod_ref_benches(c: &mut Criterion) {
+    let msg = ryu_4_2_flow_mod();
+    let bytes = msg.to_vec().expect("encodes");
+    let (_, view) = FlowModRef::decode_message(&bytes).expect("decodes");
+    let Message::FlowMod(fm) = &msg.msg else {
+        unreachable!("ryu_4_2_flow_mod is a FLOW_MOD")
+    };
+    assert_eq!(&view.into_owned(), fm);
+    // 1 OXM, 2 instructions, 18 + 2 actions.
+    assert_eq!(walk_flow_mod(&bytes).0, 23);
+    report_allocs("flow_mod_ref decode", 1000, 1, || {
+        black_box(FlowModRef::decode_message(black_box(&bytes)).is_ok());
+    });
+    report_allocs("flow_mod_ref decode+walk", 1000, 1, || {
+        black_box(walk_flow_mod(black_box(&bytes)));
+    });
+
+    let mut g = c.benchmark_group("flow_mod_ref");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("decode", |b| {
+        b.iter(|| FlowModRef::decode_message(black_box(&bytes)).expect("decodes"))
+    });
+    g.bench_function("decode+walk", |b| {
+        b.iter(|| walk_flow_mod(black_box(&bytes)))
+    });
+    g.finish();
+}
+
 fn flow_stats_benches(c: &mut Criterion) {
     let reply = MultipartReply {
         flags: 0,
@@ -375,6 +437,7 @@ fn framing_benches(c: &mut Criterion) {
 criterion_group!(
     benches,
     single_message_benches,
+    flow_mod_ref_benches,
     flow_stats_benches,
     framing_benches
 );

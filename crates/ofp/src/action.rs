@@ -67,7 +67,7 @@ pub enum Action {
 }
 
 use crate::error::{DecodeError, EncodeError};
-use crate::oxm::hex_bytes;
+use crate::oxm::{OxmRef, hex_bytes};
 use crate::tlv::{self, Item};
 use crate::wire::{Reader, Writer};
 use std::fmt;
@@ -223,65 +223,13 @@ impl Action {
         }
     }
 
-    /// Decodes one action (§7.2.5) framed as `item` (its `len` is a multiple of 8, at
-    /// least 8 and within the bytes present); `len` must be exactly the structure's size
-    /// for fixed-size actions. Bytes a typed action leaves unread are its padding (checked
-    /// by `validate`). The action is appended to `out`.
-    fn decode_into(item: Item<'_>, out: &mut Vec<Action>) -> Result<(), DecodeError> {
-        let be16 = u16::from_be_bytes;
-        let be32 = u32::from_be_bytes;
-        // Fixed-size actions: the slice pattern checks the size and takes the fields.
-        let value = match (item.item_type, item.body) {
-            (OFPAT_OUTPUT, &[p0, p1, p2, p3, m0, m1, _, _, _, _, _, _]) => Action::Output {
-                port: be32([p0, p1, p2, p3]),
-                max_len: be16([m0, m1]),
-            },
-            (OFPAT_COPY_TTL_OUT, [_, _, _, _]) => Action::CopyTtlOut,
-            (OFPAT_COPY_TTL_IN, [_, _, _, _]) => Action::CopyTtlIn,
-            (OFPAT_SET_MPLS_TTL, &[ttl, _, _, _]) => Action::SetMplsTtl(ttl),
-            (OFPAT_DEC_MPLS_TTL, [_, _, _, _]) => Action::DecMplsTtl,
-            (OFPAT_PUSH_VLAN, &[e0, e1, _, _]) => Action::PushVlan(be16([e0, e1])),
-            (OFPAT_POP_VLAN, [_, _, _, _]) => Action::PopVlan,
-            (OFPAT_PUSH_MPLS, &[e0, e1, _, _]) => Action::PushMpls(be16([e0, e1])),
-            (OFPAT_POP_MPLS, &[e0, e1, _, _]) => Action::PopMpls(be16([e0, e1])),
-            (OFPAT_SET_QUEUE, &[q0, q1, q2, q3]) => Action::SetQueue(be32([q0, q1, q2, q3])),
-            (OFPAT_GROUP, &[g0, g1, g2, g3]) => Action::Group(be32([g0, g1, g2, g3])),
-            (OFPAT_SET_NW_TTL, &[ttl, _, _, _]) => Action::SetNwTtl(ttl),
-            (OFPAT_DEC_NW_TTL, [_, _, _, _]) => Action::DecNwTtl,
-            (OFPAT_PUSH_PBB, &[e0, e1, _, _]) => Action::PushPbb(be16([e0, e1])),
-            (OFPAT_POP_PBB, [_, _, _, _]) => Action::PopPbb,
-            (OFPAT_SET_FIELD, body) => {
-                // Appended in place; on a length error the caller drops `out` anyway.
-                let mut b = Reader::with_base(body, item.start + 4);
-                crate::Oxm::decode_into(&mut b, out, Action::SetField)?;
-                let want = (4 + (body.len() - b.remaining())).div_ceil(8) * 8;
-                if item.len() != want {
-                    return Err(item.wrong_size("ofp_action_set_field", want));
-                }
-                return Ok(());
-            }
-            (OFPAT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => Action::Experimenter {
-                experimenter: be32([e0, e1, e2, e3]),
-                data: data.to_vec(),
-            },
-            (action_type, body) => match fixed_layout(action_type) {
-                Some((name, want)) => return Err(item.wrong_size(name, want)),
-                None => Action::Unknown {
-                    action_type,
-                    data: body.to_vec(),
-                },
-            },
-        };
-        out.push(value);
-        Ok(())
-    }
-
     /// Encodes the action, computing `len` and writing zero padding.
     ///
     /// Experimenter and unknown actions are written byte for byte; their `data` must make
     /// the action a multiple of 8 bytes long, as the spec requires, or
     /// [`EncodeError::BadValue`] is returned (as it is for an [`Action::Unknown`] whose
     /// type has a typed variant, which would not decode back).
+    #[inline(always)]
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         // Fixed-size actions are built on the stack and appended at once.
         let t = self.action_type();
@@ -315,31 +263,333 @@ impl Action {
             }
             Action::SetQueue(id) | Action::Group(id) => w.bytes(&short(t, id.to_be_bytes())),
             Action::SetField(oxm) => {
-                let oxm_len = oxm.encoded_len();
-                let len = (4 + oxm_len).div_ceil(8) * 8;
-                tlv::header(w, t, len, LEN_FIELD)?;
-                oxm.encode(w)?;
-                w.pad("ofp_action_set_field.pad", len - 4 - oxm_len);
+                encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w))?;
             }
             Action::Experimenter { experimenter, data } => {
-                tlv::header(w, t, 8 + data.len(), LEN_FIELD)?;
-                w.u32(*experimenter);
-                w.bytes(data);
+                encode_experimenter(w, *experimenter, data)?;
             }
-            Action::Unknown { action_type, data } => {
-                if *action_type == OFPAT_SET_FIELD
-                    || *action_type == OFPAT_EXPERIMENTER
-                    || fixed_layout(*action_type).is_some()
-                {
-                    return Err(tlv::typed_type("ofp_action_header.type", *action_type));
-                }
-                tlv::header(w, t, 4 + data.len(), LEN_FIELD)?;
-                w.bytes(data);
-            }
+            Action::Unknown { action_type, data } => encode_unknown(w, *action_type, data)?,
         }
         Ok(())
     }
 }
+
+/// Writes a set-field action whose OXM (`oxm_len` bytes) `oxm` writes, padded to 8.
+#[inline(always)]
+fn encode_set_field(
+    w: &mut Writer<'_>,
+    oxm_len: usize,
+    oxm: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let len = (4 + oxm_len).div_ceil(8) * 8;
+    tlv::header(w, OFPAT_SET_FIELD, len, LEN_FIELD)?;
+    oxm(w)?;
+    w.pad("ofp_action_set_field.pad", len - 4 - oxm_len);
+    Ok(())
+}
+
+/// Writes an experimenter action byte for byte.
+fn encode_experimenter(
+    w: &mut Writer<'_>,
+    experimenter: u32,
+    data: &[u8],
+) -> Result<(), EncodeError> {
+    tlv::header(w, OFPAT_EXPERIMENTER, 8 + data.len(), LEN_FIELD)?;
+    w.u32(experimenter);
+    w.bytes(data);
+    Ok(())
+}
+
+/// Writes an action of a type this crate does not know byte for byte (refusing a typed
+/// type, which would not decode back as unknown).
+fn encode_unknown(w: &mut Writer<'_>, action_type: u16, data: &[u8]) -> Result<(), EncodeError> {
+    if action_type == OFPAT_SET_FIELD
+        || action_type == OFPAT_EXPERIMENTER
+        || fixed_layout(action_type).is_some()
+    {
+        return Err(tlv::typed_type("ofp_action_header.type", action_type));
+    }
+    tlv::header(w, action_type, 4 + data.len(), LEN_FIELD)?;
+    w.bytes(data);
+    Ok(())
+}
+
+/// One action borrowed from a received message: [`Action`] without the copies of raw
+/// bytes. Yielded by [`ActionsRef::iter`]; [`ActionRef::into_owned`] gives the [`Action`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ActionRef<'a> {
+    /// An action of one of the fixed-size types (output, group, push/pop, TTL, queue:
+    /// every type but set-field, experimenter and unknown), in its owned form, which
+    /// holds no heap data. Never [`Action::SetField`], [`Action::Experimenter`] or
+    /// [`Action::Unknown`].
+    Plain(Action),
+    /// `OFPAT_SET_FIELD` (25), the OXM borrowed.
+    SetField(OxmRef<'a>),
+    /// `OFPAT_EXPERIMENTER` (0xffff), kept raw.
+    Experimenter {
+        /// Experimenter id.
+        experimenter: u32,
+        /// Everything after the experimenter id, padding included, borrowed.
+        data: &'a [u8],
+    },
+    /// An action type this crate does not know, kept raw.
+    Unknown {
+        /// `type` field.
+        action_type: u16,
+        /// Everything after the 4-byte type/len header, borrowed.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> ActionRef<'a> {
+    /// The owned form (copies raw bytes).
+    #[inline(always)]
+    pub fn into_owned(self) -> Action {
+        match self {
+            ActionRef::Plain(a) => a,
+            ActionRef::SetField(OxmRef::Typed(oxm)) => Action::SetField(oxm),
+            other => other.into_owned_unplain(),
+        }
+    }
+
+    /// [`ActionRef::into_owned`] of the variants that borrow bytes (kept out of the hot
+    /// path).
+    #[inline(never)]
+    fn into_owned_unplain(self) -> Action {
+        match self {
+            ActionRef::Plain(a) => a,
+            ActionRef::SetField(oxm) => Action::SetField(oxm.into_owned()),
+            ActionRef::Experimenter { experimenter, data } => Action::Experimenter {
+                experimenter,
+                data: data.to_vec(),
+            },
+            ActionRef::Unknown { action_type, data } => Action::Unknown {
+                action_type,
+                data: data.to_vec(),
+            },
+        }
+    }
+
+    /// The `type` field (`OFPAT_*`).
+    #[inline]
+    pub fn action_type(&self) -> u16 {
+        match self {
+            ActionRef::Plain(a) => a.action_type(),
+            ActionRef::SetField(_) => OFPAT_SET_FIELD,
+            ActionRef::Experimenter { .. } => OFPAT_EXPERIMENTER,
+            ActionRef::Unknown { action_type, .. } => *action_type,
+        }
+    }
+
+    /// Decodes one action (§7.2.5) framed as `item` (its `len` is a multiple of 8, at
+    /// least 8 and within the bytes present); `len` must be exactly the structure's size
+    /// for fixed-size actions. Bytes a typed action leaves unread are its padding (checked
+    /// by `validate`). This is the crate's one action parser.
+    #[inline]
+    fn parse(item: Item<'a>) -> Result<Self, DecodeError> {
+        ActionRef::parse_with(item, |a| a)
+    }
+
+    /// [`ActionRef::parse`], handing the action to `emit` where it is built, so a caller
+    /// that stores or converts it (the owned decoder's `push(a.into_owned())`) does so in
+    /// place instead of through a `Result`.
+    #[inline(always)]
+    fn parse_with<R>(
+        item: Item<'a>,
+        emit: impl FnOnce(ActionRef<'a>) -> R,
+    ) -> Result<R, DecodeError> {
+        let be16 = u16::from_be_bytes;
+        let be32 = u32::from_be_bytes;
+        // Fixed-size actions: the slice pattern checks the size and takes the fields.
+        let plain = match (item.item_type, item.body) {
+            (OFPAT_OUTPUT, &[p0, p1, p2, p3, m0, m1, _, _, _, _, _, _]) => Action::Output {
+                port: be32([p0, p1, p2, p3]),
+                max_len: be16([m0, m1]),
+            },
+            (OFPAT_COPY_TTL_OUT, [_, _, _, _]) => Action::CopyTtlOut,
+            (OFPAT_COPY_TTL_IN, [_, _, _, _]) => Action::CopyTtlIn,
+            (OFPAT_SET_MPLS_TTL, &[ttl, _, _, _]) => Action::SetMplsTtl(ttl),
+            (OFPAT_DEC_MPLS_TTL, [_, _, _, _]) => Action::DecMplsTtl,
+            (OFPAT_PUSH_VLAN, &[e0, e1, _, _]) => Action::PushVlan(be16([e0, e1])),
+            (OFPAT_POP_VLAN, [_, _, _, _]) => Action::PopVlan,
+            (OFPAT_PUSH_MPLS, &[e0, e1, _, _]) => Action::PushMpls(be16([e0, e1])),
+            (OFPAT_POP_MPLS, &[e0, e1, _, _]) => Action::PopMpls(be16([e0, e1])),
+            (OFPAT_SET_QUEUE, &[q0, q1, q2, q3]) => Action::SetQueue(be32([q0, q1, q2, q3])),
+            (OFPAT_GROUP, &[g0, g1, g2, g3]) => Action::Group(be32([g0, g1, g2, g3])),
+            (OFPAT_SET_NW_TTL, &[ttl, _, _, _]) => Action::SetNwTtl(ttl),
+            (OFPAT_DEC_NW_TTL, [_, _, _, _]) => Action::DecNwTtl,
+            (OFPAT_PUSH_PBB, &[e0, e1, _, _]) => Action::PushPbb(be16([e0, e1])),
+            (OFPAT_POP_PBB, [_, _, _, _]) => Action::PopPbb,
+            (OFPAT_SET_FIELD, body) => {
+                let mut b = Reader::with_base(body, item.start + 4);
+                let oxm = OxmRef::parse(&mut b)?;
+                let want = (4 + (body.len() - b.remaining())).div_ceil(8) * 8;
+                if item.len() != want {
+                    return Err(item.wrong_size("ofp_action_set_field", want));
+                }
+                return Ok(emit(ActionRef::SetField(oxm)));
+            }
+            (OFPAT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => {
+                return Ok(emit(ActionRef::Experimenter {
+                    experimenter: be32([e0, e1, e2, e3]),
+                    data,
+                }));
+            }
+            (action_type, body) => {
+                return match fixed_layout(action_type) {
+                    Some((name, want)) => Err(item.wrong_size(name, want)),
+                    None => Ok(emit(ActionRef::Unknown {
+                        action_type,
+                        data: body,
+                    })),
+                };
+            }
+        };
+        Ok(emit(ActionRef::Plain(plain)))
+    }
+
+    /// Encodes the action as [`Action`]'s encoder does.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        match self {
+            ActionRef::Plain(a) => a.encode(w),
+            ActionRef::SetField(oxm) => encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w)),
+            ActionRef::Experimenter { experimenter, data } => {
+                encode_experimenter(w, *experimenter, data)
+            }
+            ActionRef::Unknown { action_type, data } => encode_unknown(w, *action_type, data),
+        }
+    }
+}
+
+impl<'a> From<&'a Action> for ActionRef<'a> {
+    /// The borrowed form of an owned action (raw bytes are borrowed, not copied).
+    fn from(a: &'a Action) -> Self {
+        match a {
+            Action::SetField(Oxm::Raw(raw)) => ActionRef::SetField(OxmRef::Raw(raw.view())),
+            Action::SetField(typed) => ActionRef::SetField(OxmRef::Typed(typed.clone())),
+            Action::Experimenter { experimenter, data } => ActionRef::Experimenter {
+                experimenter: *experimenter,
+                data,
+            },
+            Action::Unknown { action_type, data } => ActionRef::Unknown {
+                action_type: *action_type,
+                data,
+            },
+            plain => ActionRef::Plain(plain.clone()),
+        }
+    }
+}
+
+/// A list of actions borrowed from a received message (an `ofp_instruction_actions`
+/// body), decoded as they are iterated ([`ActionsRef::iter`]).
+///
+/// Every action was checked when the view was made (the checks [`Action`]'s decoder
+/// makes, with the same errors), so iterating cannot fail and yields [`ActionRef`]s, not
+/// `Result`s.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionsRef<'a> {
+    /// The actions' bytes.
+    bytes: &'a [u8],
+    /// Absolute offset of `bytes[0]` in the message.
+    base: usize,
+}
+
+impl<'a> ActionsRef<'a> {
+    /// Checks that actions exactly fill `b` (whose first byte is at absolute offset
+    /// `base`), each one well-formed.
+    #[inline]
+    pub(crate) fn parse(b: &'a [u8], base: usize) -> Result<Self, DecodeError> {
+        // `forget`: a parsed action holds no heap data (see `ActionRef::Plain`), and
+        // skipping its drop lets the compiler drop the unused value's construction.
+        tlv::walk(b, base, &HEADER, |item| {
+            ActionRef::parse_with(item, std::mem::forget)
+        })?;
+        Ok(ActionsRef { bytes: b, base })
+    }
+
+    /// The view of `b` without checking it: only for bytes [`ActionsRef::parse`] accepted
+    /// (inside a checked instruction list), or to be decoded with
+    /// [`ActionsRef::into_checked_vec`].
+    #[inline]
+    pub(crate) fn trusted(b: &'a [u8], base: usize) -> Self {
+        ActionsRef { bytes: b, base }
+    }
+
+    /// The actions in wire order.
+    #[inline]
+    pub fn iter(&self) -> ActionIter<'a> {
+        ActionIter {
+            items: tlv::Items::new(self.bytes, self.base),
+        }
+    }
+
+    /// Number of actions (counted from the length fields: O(n)).
+    #[inline]
+    pub fn len(&self) -> usize {
+        tlv::count(self.bytes)
+    }
+
+    /// True when the list holds no action.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The actions' bytes as received.
+    #[inline]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The owned actions (one allocation for the list, one per raw action or raw
+    /// set-field OXM).
+    #[inline]
+    pub fn to_vec(&self) -> Vec<Action> {
+        let mut out = Vec::with_capacity(self.len());
+        out.extend(self.iter().map(ActionRef::into_owned));
+        out
+    }
+
+    /// The owned actions of a list [`ActionsRef::trusted`] wraps but nobody checked yet:
+    /// decoded with the checks (and errors) of [`ActionsRef::parse`].
+    #[inline]
+    pub(crate) fn into_checked_vec(self) -> Result<Vec<Action>, DecodeError> {
+        decode_action_bytes(self.bytes, self.base)
+    }
+
+    /// Encodes the actions as [`Action`]'s encoder does.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        self.iter().try_for_each(|a| a.encode(w))
+    }
+}
+
+crate::tlv::list_view_impls!(ActionsRef, bytes, ActionRef, ActionIter);
+
+/// The actions of an [`ActionsRef`], decoded one by one.
+#[derive(Debug, Clone)]
+pub struct ActionIter<'a> {
+    items: tlv::Items<'a>,
+}
+
+impl<'a> Iterator for ActionIter<'a> {
+    type Item = ActionRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<ActionRef<'a>> {
+        let item = self.items.next()?;
+        // The list was checked by `ActionsRef::parse`, so this parse cannot fail; if it
+        // did, the iterator would simply end.
+        match ActionRef::parse(item) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.items.stop();
+                None
+            }
+        }
+    }
+}
+
+impl std::iter::FusedIterator for ActionIter<'_> {}
 
 /// The 8 bytes of an action of type `action_type` whose body after the type/len header is
 /// `body` (`len` = 8).
@@ -355,9 +605,22 @@ pub(crate) fn decode_actions(r: &mut Reader<'_>) -> Result<Vec<Action>, DecodeEr
     decode_action_bytes(r.take_rest(), base)
 }
 
-/// Decodes the list of actions filling `b`, whose first byte is at absolute offset `base`.
+/// Decodes the list of actions filling `b`, whose first byte is at absolute offset `base`:
+/// the checks of [`ActionsRef::parse`], in the same order, in one pass that builds the
+/// actions.
+#[inline]
 pub(crate) fn decode_action_bytes(b: &[u8], base: usize) -> Result<Vec<Action>, DecodeError> {
-    tlv::decode_list(b, base, &HEADER, Action::decode_into)
+    let mut out = Vec::with_capacity(tlv::count(b));
+    tlv::walk(b, base, &HEADER, |item| {
+        ActionRef::parse_with(
+            item,
+            // Inlined at each construction site, so a plain action goes straight into
+            // the `Vec`.
+            #[inline(always)]
+            |a| out.push(a.into_owned()),
+        )
+    })?;
+    Ok(out)
 }
 
 /// Encodes a list of actions back to back.
@@ -585,6 +848,33 @@ mod tests {
             encode_actions(&list, &mut Writer::new(&mut v)).unwrap();
             let back = decode_actions(&mut Reader::new(&v)).unwrap();
             prop_assert_eq!(back, list);
+        }
+
+        /// The borrowed view of an action list yields what the owned decoder builds,
+        /// and re-encodes to the same bytes.
+        #[test]
+        fn view_round_trip(list in arb_actions()) {
+            let mut v = Vec::new();
+            encode_actions(&list, &mut Writer::new(&mut v)).unwrap();
+            let view = ActionsRef::parse(&v, 16).unwrap();
+            prop_assert_eq!(view.len(), list.len());
+            prop_assert_eq!(view.to_vec(), list.clone());
+            let borrowed: Vec<ActionRef<'_>> = list.iter().map(ActionRef::from).collect();
+            prop_assert_eq!(view.iter().collect::<Vec<_>>(), borrowed);
+            let mut again = Vec::new();
+            view.encode(&mut Writer::new(&mut again)).unwrap();
+            prop_assert_eq!(again, v);
+        }
+
+        /// On any bytes, the view accepts exactly what the owned decoder accepts, with the
+        /// same error.
+        #[test]
+        fn view_and_owned_agree_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
+            match (ActionsRef::parse(&bytes, 16), decode_action_bytes(&bytes, 16)) {
+                (Ok(view), Ok(list)) => prop_assert_eq!(view.to_vec(), list),
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "view {:?}, owned {:?}", a, b),
+            }
         }
 
         #[test]

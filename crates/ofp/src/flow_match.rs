@@ -37,6 +37,7 @@ impl From<Vec<Oxm>> for Match {
 }
 
 use crate::error::{DecodeError, EncodeError};
+use crate::oxm::OxmRef;
 use crate::wire::{Reader, Writer};
 use std::fmt;
 
@@ -61,11 +62,79 @@ impl Match {
         self.fields.iter().find(|o| o.basic_field() == Some(field))
     }
 
-    /// Decodes one `ofp_match` including its trailing padding to 8 bytes.
+    /// Decodes one `ofp_match` including its trailing padding to 8 bytes: the checks of
+    /// [`MatchRef::parse`], in the same order, in one pass that builds the fields.
+    #[inline]
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Match, DecodeError> {
+        let (mut body, pad) = MatchRef::frame(r)?;
+        let mut fields = Vec::with_capacity(crate::oxm::count(body.rest()));
+        while !body.is_empty() {
+            fields.push(OxmRef::parse(&mut body)?.into_owned());
+        }
+        r.skip("ofp_match padding", pad)?;
+        Ok(Match { fields })
+    }
+
+    /// Encodes the match with its padding to 8 bytes.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        let start = w.pos();
+        w.u16(OFPMT_OXM);
+        w.u16(0);
+        for f in &self.fields {
+            f.encode(w)?;
+        }
+        w.patch_len16("ofp_match", start + 2, start)?;
+        w.pad_to_named("ofp_match.pad", start, 8);
+        Ok(())
+    }
+}
+
+/// An `ofp_match` borrowed from a received message, its OXM TLVs decoded as they are
+/// iterated ([`MatchRef::iter`]); part of [`crate::flow_mod::FlowModRef`].
+///
+/// Every TLV was checked when the view was made (the checks [`Match`]'s decoder makes,
+/// with the same errors), so iterating cannot fail and yields [`OxmRef`]s, not `Result`s.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchRef<'a> {
+    /// The OXM TLVs (`length - 4` bytes, padding excluded).
+    fields: &'a [u8],
+    /// Absolute offset of `fields[0]` in the message.
+    base: usize,
+    /// How many TLVs `fields` holds.
+    len: usize,
+}
+
+impl<'a> MatchRef<'a> {
+    /// A match on every packet.
+    pub const EMPTY: MatchRef<'static> = MatchRef {
+        fields: &[],
+        base: 0,
+        len: 0,
+    };
+
+    /// Checks one `ofp_match` at the cursor, padding to 8 bytes included, and consumes it.
     ///
     /// The type must be `OFPMT_OXM`; `length` must cover the 4-byte header and lie within
-    /// the bytes present; TLVs must exactly fill it.
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Match, DecodeError> {
+    /// the bytes present; TLVs must exactly fill it, each one well-formed
+    /// ([`OxmRef::parse`]).
+    pub(crate) fn parse(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let (mut body, pad) = MatchRef::frame(r)?;
+        let (fields, base) = (body.rest(), body.offset());
+        let mut len = 0;
+        while !body.is_empty() {
+            // `forget`: a parsed TLV holds no heap data (a typed field or a borrowed raw
+            // one), and skipping its drop lets the compiler drop the unused value.
+            OxmRef::parse(&mut body).map(std::mem::forget)?;
+            len += 1;
+        }
+        r.skip("ofp_match padding", pad)?;
+        Ok(MatchRef { fields, base, len })
+    }
+
+    /// Reads the `ofp_match` header at the cursor and takes the TLVs: returns a reader
+    /// over them and the number of padding bytes that follow.
+    #[inline]
+    fn frame(r: &mut Reader<'a>) -> Result<(Reader<'a>, usize), DecodeError> {
         let start = r.offset();
         let match_type = r.u16("ofp_match.type")?;
         if match_type != OFPMT_OXM {
@@ -95,28 +164,98 @@ impl Match {
                 len,
             ));
         }
-        let mut body = r.sub("ofp_match fields", body_len)?;
-        let mut fields = Vec::with_capacity(crate::oxm::count(body.rest()));
-        while !body.is_empty() {
-            Oxm::decode_into(&mut body, &mut fields, |oxm| oxm)?;
-        }
-        r.skip("ofp_match padding", len.div_ceil(8) * 8 - len)?;
-        Ok(Match { fields })
+        let body = r.sub("ofp_match fields", body_len)?;
+        Ok((body, len.div_ceil(8) * 8 - len))
     }
 
-    /// Encodes the match with its padding to 8 bytes.
+    /// The OXM TLVs in wire order.
+    #[inline]
+    pub fn iter(&self) -> MatchIter<'a> {
+        MatchIter {
+            r: Reader::with_base(self.fields, self.base),
+            left: self.len,
+        }
+    }
+
+    /// Number of OXM TLVs.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for a match on every packet (no TLVs).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The TLVs' bytes as received (the match's `length - 4` bytes, padding excluded).
+    #[inline]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.fields
+    }
+
+    /// The owned match (one allocation for the field list, one per raw TLV).
+    #[inline]
+    pub fn into_owned(self) -> Match {
+        let mut fields = Vec::with_capacity(self.len);
+        fields.extend(self.iter().map(OxmRef::into_owned));
+        Match { fields }
+    }
+
+    /// Encodes the match as [`Match`]'s encoder does: an OXM TLV re-encodes to the bytes
+    /// it was decoded from, so the fields are copied and the padding written as zeros.
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         let start = w.pos();
         w.u16(OFPMT_OXM);
         w.u16(0);
-        for f in &self.fields {
-            f.encode(w)?;
-        }
+        w.bytes(self.fields);
         w.patch_len16("ofp_match", start + 2, start)?;
         w.pad_to_named("ofp_match.pad", start, 8);
         Ok(())
     }
 }
+
+crate::tlv::list_view_impls!(MatchRef, fields, OxmRef, MatchIter);
+
+/// The OXM TLVs of a [`MatchRef`], decoded one by one.
+#[derive(Debug, Clone)]
+pub struct MatchIter<'a> {
+    /// The TLVs not yet yielded.
+    r: Reader<'a>,
+    /// How many.
+    left: usize,
+}
+
+impl<'a> Iterator for MatchIter<'a> {
+    type Item = OxmRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<OxmRef<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        // The bytes were checked by `MatchRef::parse`, so this parse cannot fail; if it
+        // did, the iterator would simply end.
+        match OxmRef::parse(&mut self.r) {
+            Ok(oxm) => Some(oxm),
+            Err(_) => {
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for MatchIter<'_> {}
+
+impl std::iter::FusedIterator for MatchIter<'_> {}
 
 impl fmt::Display for Match {
     /// Comma-separated fields (`in_port=6,eth_type=0x0800`), or `any` when empty.
@@ -236,6 +375,33 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The borrowed view yields the fields the owned decoder builds, reports the same
+        /// errors on any bytes, and re-encodes to the owned encoding.
+        #[test]
+        fn view_agrees_with_owned(
+            m in arb_match(),
+            len in 0u8..48,
+            body in proptest::collection::vec(any::<u8>(), 0..48),
+        ) {
+            let bytes = enc(&m);
+            let mut r = Reader::new(&bytes);
+            let view = MatchRef::parse(&mut r).unwrap();
+            prop_assert!(r.is_empty());
+            prop_assert_eq!(view.len(), m.fields.len());
+            prop_assert_eq!(view.into_owned(), m.clone());
+            let mut again = Vec::new();
+            view.encode(&mut Writer::new(&mut again)).unwrap();
+            prop_assert_eq!(again, bytes);
+            // An OXM match header claiming `len` bytes, then arbitrary bytes.
+            let mut junk = vec![0, 1, 0, len];
+            junk.extend(body);
+            let owned = Match::decode(&mut Reader::with_base(&junk, 8));
+            match MatchRef::parse(&mut Reader::with_base(&junk, 8)) {
+                Ok(view) => prop_assert_eq!(Ok(view.into_owned()), owned),
+                Err(e) => prop_assert_eq!(Err(e), owned),
+            }
+        }
 
         #[test]
         fn round_trip(m in arb_match()) {

@@ -41,7 +41,7 @@ pub enum Instruction {
     },
 }
 
-use crate::action::{decode_action_bytes, encode_actions, fmt_actions};
+use crate::action::{ActionsRef, encode_actions, fmt_actions};
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::hex_bytes;
 use crate::tlv::{self, Item};
@@ -132,54 +132,12 @@ impl Instruction {
         }
     }
 
-    /// Decodes one instruction (§7.2.4) framed as `item` (its `len` is a multiple of 8, at
-    /// least 8 and within the bytes present); `len` must be exact for fixed-size
-    /// instructions. The instruction is appended to `out`.
-    fn decode_into(item: Item<'_>, out: &mut Vec<Instruction>) -> Result<(), DecodeError> {
-        let t = item.item_type;
-        // Fixed-size instructions: the slice pattern checks the size and takes the fields.
-        let value = match (t, item.body) {
-            (OFPIT_GOTO_TABLE, &[table, _, _, _]) => Instruction::GotoTable(table),
-            (OFPIT_CLEAR_ACTIONS, [_, _, _, _]) => Instruction::ClearActions,
-            (OFPIT_METER, &[m0, m1, m2, m3]) => {
-                Instruction::Meter(u32::from_be_bytes([m0, m1, m2, m3]))
-            }
-            (OFPIT_WRITE_METADATA, body) if body.len() == 20 => {
-                let mut b = Reader::with_base(body, item.start + 4);
-                b.skip("ofp_instruction_write_metadata.pad", 4)?;
-                let metadata = b.u64("ofp_instruction_write_metadata.metadata")?;
-                let mask = b.u64("ofp_instruction_write_metadata.metadata_mask")?;
-                Instruction::WriteMetadata { metadata, mask }
-            }
-            (OFPIT_WRITE_ACTIONS | OFPIT_APPLY_ACTIONS, [_, _, _, _, actions @ ..]) => {
-                let actions = decode_action_bytes(actions, item.start + 8)?;
-                if t == OFPIT_WRITE_ACTIONS {
-                    Instruction::WriteActions(actions)
-                } else {
-                    Instruction::ApplyActions(actions)
-                }
-            }
-            (OFPIT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => Instruction::Experimenter {
-                experimenter: u32::from_be_bytes([e0, e1, e2, e3]),
-                data: data.to_vec(),
-            },
-            (instruction_type, body) => match fixed_layout(instruction_type) {
-                Some((name, want)) => return Err(item.wrong_size(name, want)),
-                None => Instruction::Unknown {
-                    instruction_type,
-                    data: body.to_vec(),
-                },
-            },
-        };
-        out.push(value);
-        Ok(())
-    }
-
     /// Encodes the instruction, computing `len` and writing zero padding.
     ///
     /// Experimenter and unknown instructions are written byte for byte; their `data` must
     /// make the instruction a multiple of 8 bytes long or [`EncodeError::BadValue`] is
     /// returned (as it is for an [`Instruction::Unknown`] with a typed instruction type).
+    #[inline(always)]
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
         // Fixed-size instructions are built on the stack and appended at once.
         let t = self.instruction_type();
@@ -199,13 +157,7 @@ impl Instruction {
                 w.padded(&b, &[("ofp_instruction_write_metadata.pad", 4..8)]);
             }
             Instruction::WriteActions(actions) | Instruction::ApplyActions(actions) => {
-                let start = w.pos();
-                w.padded(
-                    &[t0, t1, 0, 0, 0, 0, 0, 0],
-                    &[("ofp_instruction_actions.pad", 4..8)],
-                );
-                encode_actions(actions, w)?;
-                tlv::finish(w, start, LEN_FIELD, t)?;
+                encode_actions_instruction(w, t, |w| encode_actions(actions, w))?;
             }
             Instruction::ClearActions => w.padded(
                 &[t0, t1, 0, 8, 0, 0, 0, 0],
@@ -216,31 +168,351 @@ impl Instruction {
                 w.bytes(&[t0, t1, 0, 8, i0, i1, i2, i3]);
             }
             Instruction::Experimenter { experimenter, data } => {
-                tlv::header(w, t, 8 + data.len(), LEN_FIELD)?;
-                w.u32(*experimenter);
-                w.bytes(data);
+                encode_experimenter(w, *experimenter, data)?;
             }
             Instruction::Unknown {
                 instruction_type,
                 data,
-            } => {
-                if (OFPIT_GOTO_TABLE..=OFPIT_METER).contains(instruction_type)
-                    || *instruction_type == OFPIT_EXPERIMENTER
-                {
-                    return Err(tlv::typed_type("ofp_instruction.type", *instruction_type));
-                }
-                tlv::header(w, t, 4 + data.len(), LEN_FIELD)?;
-                w.bytes(data);
-            }
+            } => encode_unknown(w, *instruction_type, data)?,
         }
         Ok(())
     }
 }
 
+/// Writes the header of a write/apply-actions instruction of type `t`, the actions
+/// `actions` writes, and patches the length.
+#[inline(always)]
+fn encode_actions_instruction(
+    w: &mut Writer<'_>,
+    t: u16,
+    actions: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let start = w.pos();
+    let [t0, t1] = t.to_be_bytes();
+    w.padded(
+        &[t0, t1, 0, 0, 0, 0, 0, 0],
+        &[("ofp_instruction_actions.pad", 4..8)],
+    );
+    actions(w)?;
+    tlv::finish(w, start, LEN_FIELD, t)
+}
+
+/// Writes an experimenter instruction byte for byte.
+fn encode_experimenter(
+    w: &mut Writer<'_>,
+    experimenter: u32,
+    data: &[u8],
+) -> Result<(), EncodeError> {
+    tlv::header(w, OFPIT_EXPERIMENTER, 8 + data.len(), LEN_FIELD)?;
+    w.u32(experimenter);
+    w.bytes(data);
+    Ok(())
+}
+
+/// Writes an instruction of a type this crate does not know byte for byte (refusing a
+/// typed type, which would not decode back as unknown).
+fn encode_unknown(
+    w: &mut Writer<'_>,
+    instruction_type: u16,
+    data: &[u8],
+) -> Result<(), EncodeError> {
+    if (OFPIT_GOTO_TABLE..=OFPIT_METER).contains(&instruction_type)
+        || instruction_type == OFPIT_EXPERIMENTER
+    {
+        return Err(tlv::typed_type("ofp_instruction.type", instruction_type));
+    }
+    tlv::header(w, instruction_type, 4 + data.len(), LEN_FIELD)?;
+    w.bytes(data);
+    Ok(())
+}
+
+/// One instruction borrowed from a received message: [`Instruction`] with its action
+/// list decoded lazily ([`ActionsRef`]) and raw bytes borrowed. Yielded by
+/// [`InstructionsRef::iter`]; [`InstructionRef::into_owned`] gives the [`Instruction`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InstructionRef<'a> {
+    /// `OFPIT_GOTO_TABLE` (1).
+    GotoTable(u8),
+    /// `OFPIT_WRITE_METADATA` (2).
+    WriteMetadata {
+        /// Metadata value.
+        metadata: u64,
+        /// Which bits of the metadata to write.
+        mask: u64,
+    },
+    /// `OFPIT_WRITE_ACTIONS` (3): merge into the action set.
+    WriteActions(ActionsRef<'a>),
+    /// `OFPIT_APPLY_ACTIONS` (4): apply immediately, in order.
+    ApplyActions(ActionsRef<'a>),
+    /// `OFPIT_CLEAR_ACTIONS` (5).
+    ClearActions,
+    /// `OFPIT_METER` (6).
+    Meter(u32),
+    /// `OFPIT_EXPERIMENTER` (0xffff), kept raw.
+    Experimenter {
+        /// Experimenter id.
+        experimenter: u32,
+        /// Everything after the experimenter id, borrowed.
+        data: &'a [u8],
+    },
+    /// An instruction type this crate does not know, kept raw.
+    Unknown {
+        /// `type` field.
+        instruction_type: u16,
+        /// Everything after the 4-byte type/len header, borrowed.
+        data: &'a [u8],
+    },
+}
+
+impl<'a> InstructionRef<'a> {
+    /// The owned form (decodes and copies the action list, copies raw bytes).
+    #[inline]
+    pub fn into_owned(self) -> Instruction {
+        match self {
+            InstructionRef::GotoTable(t) => Instruction::GotoTable(t),
+            InstructionRef::WriteMetadata { metadata, mask } => {
+                Instruction::WriteMetadata { metadata, mask }
+            }
+            InstructionRef::WriteActions(a) => Instruction::WriteActions(a.to_vec()),
+            InstructionRef::ApplyActions(a) => Instruction::ApplyActions(a.to_vec()),
+            InstructionRef::ClearActions => Instruction::ClearActions,
+            InstructionRef::Meter(m) => Instruction::Meter(m),
+            InstructionRef::Experimenter { experimenter, data } => Instruction::Experimenter {
+                experimenter,
+                data: data.to_vec(),
+            },
+            InstructionRef::Unknown {
+                instruction_type,
+                data,
+            } => Instruction::Unknown {
+                instruction_type,
+                data: data.to_vec(),
+            },
+        }
+    }
+
+    /// The `type` field (`OFPIT_*`).
+    #[inline]
+    pub fn instruction_type(&self) -> u16 {
+        match self {
+            InstructionRef::GotoTable(_) => OFPIT_GOTO_TABLE,
+            InstructionRef::WriteMetadata { .. } => OFPIT_WRITE_METADATA,
+            InstructionRef::WriteActions(_) => OFPIT_WRITE_ACTIONS,
+            InstructionRef::ApplyActions(_) => OFPIT_APPLY_ACTIONS,
+            InstructionRef::ClearActions => OFPIT_CLEAR_ACTIONS,
+            InstructionRef::Meter(_) => OFPIT_METER,
+            InstructionRef::Experimenter { .. } => OFPIT_EXPERIMENTER,
+            InstructionRef::Unknown {
+                instruction_type, ..
+            } => *instruction_type,
+        }
+    }
+
+    /// Decodes one instruction (§7.2.4) framed as `item` (its `len` is a multiple of 8, at
+    /// least 8 and within the bytes present); `len` must be exact for fixed-size
+    /// instructions. This is the crate's one instruction parser. An action list is handed
+    /// to `actions` with its absolute offset: [`ActionsRef::parse`] to check it, or
+    /// [`ActionsRef::trusted`] for a list checked before.
+    #[inline]
+    fn parse(
+        item: Item<'a>,
+        actions: impl FnOnce(&'a [u8], usize) -> Result<ActionsRef<'a>, DecodeError>,
+    ) -> Result<Self, DecodeError> {
+        let t = item.item_type;
+        // Fixed-size instructions: the slice pattern checks the size and takes the fields.
+        Ok(match (t, item.body) {
+            (OFPIT_GOTO_TABLE, &[table, _, _, _]) => InstructionRef::GotoTable(table),
+            (OFPIT_CLEAR_ACTIONS, [_, _, _, _]) => InstructionRef::ClearActions,
+            (OFPIT_METER, &[m0, m1, m2, m3]) => {
+                InstructionRef::Meter(u32::from_be_bytes([m0, m1, m2, m3]))
+            }
+            (OFPIT_WRITE_METADATA, body) if body.len() == 20 => {
+                let mut b = Reader::with_base(body, item.start + 4);
+                b.skip("ofp_instruction_write_metadata.pad", 4)?;
+                let metadata = b.u64("ofp_instruction_write_metadata.metadata")?;
+                let mask = b.u64("ofp_instruction_write_metadata.metadata_mask")?;
+                InstructionRef::WriteMetadata { metadata, mask }
+            }
+            (OFPIT_WRITE_ACTIONS | OFPIT_APPLY_ACTIONS, [_, _, _, _, list @ ..]) => {
+                let list = actions(list, item.start + 8)?;
+                if t == OFPIT_WRITE_ACTIONS {
+                    InstructionRef::WriteActions(list)
+                } else {
+                    InstructionRef::ApplyActions(list)
+                }
+            }
+            (OFPIT_EXPERIMENTER, &[e0, e1, e2, e3, ref data @ ..]) => {
+                InstructionRef::Experimenter {
+                    experimenter: u32::from_be_bytes([e0, e1, e2, e3]),
+                    data,
+                }
+            }
+            (instruction_type, body) => match fixed_layout(instruction_type) {
+                Some((name, want)) => return Err(item.wrong_size(name, want)),
+                None => InstructionRef::Unknown {
+                    instruction_type,
+                    data: body,
+                },
+            },
+        })
+    }
+
+    /// Encodes the instruction as [`Instruction`]'s encoder does.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        match *self {
+            InstructionRef::WriteActions(a) | InstructionRef::ApplyActions(a) => {
+                encode_actions_instruction(w, self.instruction_type(), |w| a.encode(w))
+            }
+            InstructionRef::Experimenter { experimenter, data } => {
+                encode_experimenter(w, experimenter, data)
+            }
+            InstructionRef::Unknown {
+                instruction_type,
+                data,
+            } => encode_unknown(w, instruction_type, data),
+            // The rest hold no heap data: encode the owned form.
+            fixed => fixed.into_owned().encode(w),
+        }
+    }
+}
+
+/// The instructions of a flow entry borrowed from a received message, decoded as they
+/// are iterated ([`InstructionsRef::iter`]); part of [`crate::flow_mod::FlowModRef`].
+///
+/// Every instruction, and every action inside, was checked when the view was made (the
+/// checks [`Instruction`]'s decoder makes, with the same errors), so iterating cannot
+/// fail and yields [`InstructionRef`]s, not `Result`s.
+#[derive(Debug, Clone, Copy)]
+pub struct InstructionsRef<'a> {
+    /// The instructions' bytes.
+    bytes: &'a [u8],
+    /// Absolute offset of `bytes[0]` in the message.
+    base: usize,
+    /// How many instructions `bytes` holds.
+    len: usize,
+}
+
+impl<'a> InstructionsRef<'a> {
+    /// No instruction.
+    pub const EMPTY: InstructionsRef<'static> = InstructionsRef {
+        bytes: &[],
+        base: 0,
+        len: 0,
+    };
+
+    /// Checks that instructions exactly fill the rest of `r`, each one (and each action
+    /// inside) well-formed, and consumes them.
+    pub(crate) fn parse(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let base = r.offset();
+        let bytes = r.take_rest();
+        let len = tlv::walk(bytes, base, &HEADER, |item| {
+            InstructionRef::parse(item, ActionsRef::parse).map(|_| ())
+        })?;
+        Ok(InstructionsRef { bytes, base, len })
+    }
+
+    /// The instructions in wire order.
+    #[inline]
+    pub fn iter(&self) -> InstructionIter<'a> {
+        InstructionIter {
+            items: tlv::Items::new(self.bytes, self.base),
+            left: self.len,
+        }
+    }
+
+    /// Number of instructions.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there is no instruction (the entry drops packets).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The instructions' bytes as received.
+    #[inline]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The owned instructions.
+    #[inline]
+    pub fn to_vec(&self) -> Vec<Instruction> {
+        let mut out = Vec::with_capacity(self.len);
+        out.extend(self.iter().map(InstructionRef::into_owned));
+        out
+    }
+
+    /// Encodes the instructions as [`Instruction`]'s encoder does.
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        self.iter().try_for_each(|i| i.encode(w))
+    }
+}
+
+crate::tlv::list_view_impls!(InstructionsRef, bytes, InstructionRef, InstructionIter);
+
+/// The instructions of an [`InstructionsRef`], decoded one by one.
+#[derive(Debug, Clone)]
+pub struct InstructionIter<'a> {
+    /// The instructions not yet yielded.
+    items: tlv::Items<'a>,
+    /// How many.
+    left: usize,
+}
+
+impl<'a> Iterator for InstructionIter<'a> {
+    type Item = InstructionRef<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<InstructionRef<'a>> {
+        let item = self.items.next()?;
+        // The list, and each action list inside, was checked by `InstructionsRef::parse`,
+        // so this parse cannot fail; if it did, the iterator would simply end.
+        match InstructionRef::parse(item, |b, at| Ok(ActionsRef::trusted(b, at))) {
+            Ok(i) => {
+                self.left = self.left.saturating_sub(1);
+                Some(i)
+            }
+            Err(_) => {
+                self.items.stop();
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for InstructionIter<'_> {}
+
+impl std::iter::FusedIterator for InstructionIter<'_> {}
+
 /// Decodes a list of instructions filling all of `r`.
+///
+/// The checks of [`InstructionsRef::parse`], in the same order, in one pass that builds
+/// the instructions.
+#[inline]
 pub(crate) fn decode_instructions(r: &mut Reader<'_>) -> Result<Vec<Instruction>, DecodeError> {
     let base = r.offset();
-    tlv::decode_list(r.take_rest(), base, &HEADER, Instruction::decode_into)
+    let bytes = r.take_rest();
+    let mut out = Vec::with_capacity(tlv::count(bytes));
+    tlv::walk(bytes, base, &HEADER, |item| {
+        let trusted = |b, at| Ok(ActionsRef::trusted(b, at));
+        out.push(match InstructionRef::parse(item, trusted)? {
+            InstructionRef::WriteActions(a) => Instruction::WriteActions(a.into_checked_vec()?),
+            InstructionRef::ApplyActions(a) => Instruction::ApplyActions(a.into_checked_vec()?),
+            other => other.into_owned(),
+        });
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// Encodes a list of instructions back to back.

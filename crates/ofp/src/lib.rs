@@ -14,6 +14,10 @@
 //!   absolute byte offset in the message. Nothing allocates more than the input holds.
 //! * **Computed lengths.** Length fields are never filled by hand: [`OfMessage::encode`]
 //!   writes them (and zero padding).
+//! * **Borrowed views.** [`packet_in::PacketInRef`] and [`packet_out::PacketOutRef`] keep
+//!   the packet in the message buffer; [`FlowModRef`] decodes a FLOW_MOD without
+//!   allocating, checking it all up front and decoding the match, instructions and actions
+//!   as they are iterated, with the same per-item parsers as the owned decoder.
 //! * **Validation apart from decoding.** [`validate`] checks OXM prerequisites,
 //!   duplicate fields and instructions, masks, set-field rules and non-zero padding, and
 //!   maps each problem to the ERROR `(type, code)` the spec prescribes
@@ -106,7 +110,7 @@ pub use action::Action;
 pub use error::{DecodeError, EncodeError};
 pub use error_msg::{ErrorCode, ErrorMsg, ErrorType};
 pub use flow_match::Match;
-pub use flow_mod::{FlowMod, FlowModCommand};
+pub use flow_mod::{FlowMod, FlowModCommand, FlowModRef};
 pub use group::GroupMod;
 pub use header::{Header, OFP_VERSION};
 pub use hello::Hello;

@@ -283,27 +283,24 @@ macro_rules! basic_fields {
                 }
             }
 
-            /// Decodes the payload of basic field `field` (`start` is the TLV's offset) and
-            /// appends `wrap(oxm)` to `out` (building it in place). `Ok(false)`, with
-            /// nothing appended, for a field this crate has no variant for and for a mask
-            /// on a field that allows none; a typed field with the wrong `oxm_length` is an
+            /// Decodes the payload of basic field `field` (`start` is the TLV's offset).
+            /// `Ok(None)` for a field this crate has no variant for and for a mask on a
+            /// field that allows none; a typed field with the wrong `oxm_length` is an
             /// error.
             #[inline]
-            fn decode_basic<T>(
+            fn decode_basic(
                 field: u8,
                 has_mask: bool,
                 payload: &[u8],
                 start: usize,
-                out: &mut Vec<T>,
-                wrap: impl Fn(Oxm) -> T,
-            ) -> Result<bool, DecodeError> {
+            ) -> Result<Option<Oxm>, DecodeError> {
                 let wrong_len = |name, value_len| {
                     let want = if has_mask { 2 * value_len } else { value_len };
                     DecodeError::bad_length(name, start, format_args!("== {want}"), payload.len())
                 };
-                match field {
+                Ok(Some(match field {
                     $($pf if !has_mask => match $pt::parse(payload) {
-                        Some(v) => out.push(wrap(Oxm::$pv(v))),
+                        Some(v) => Oxm::$pv(v),
                         None => return Err(wrong_len($pn, $pt::LEN)),
                     },)*
                     $($mf => {
@@ -315,13 +312,12 @@ macro_rules! basic_fields {
                             $mt::parse(payload).map(|v| (v, None))
                         };
                         match value_mask {
-                            Some((v, m)) => out.push(wrap(Oxm::$mv(v, m))),
+                            Some((v, m)) => Oxm::$mv(v, m),
                             None => return Err(wrong_len($mn, $mt::LEN)),
                         }
                     })*
-                    _ => return Ok(false),
-                }
-                Ok(true)
+                    _ => return Ok(None),
+                }))
             }
 
             /// Writes a typed variant (header, value and mask) with one append for the
@@ -460,79 +456,17 @@ impl Oxm {
         }
     }
 
-    /// Decodes one OXM TLV and appends `wrap(oxm)` to `out`, building the value in place
-    /// (an `Oxm` is 40 bytes; returning it through a `Result` costs copies).
-    ///
-    /// A basic field with the wrong `oxm_length` is a [`DecodeError::BadLength`]. A basic
-    /// field with `oxm_hasmask` set although the spec does not allow a mask, an unknown
-    /// basic field, and every other class become [`Oxm::Raw`] (and re-encode identically;
-    /// `validate` flags the unmaskable case as `OFPBMC_BAD_MASK`).
-    pub(crate) fn decode_into<T>(
-        r: &mut Reader<'_>,
-        out: &mut Vec<T>,
-        wrap: impl Fn(Oxm) -> T,
-    ) -> Result<(), DecodeError> {
-        let start = r.offset();
-        let class = r.u16("oxm_class")?;
-        let fh = r.u8("oxm_field")?;
-        let len = usize::from(r.u8("oxm_length")?);
-        let field = fh >> 1;
-        let has_mask = fh & 1 == 1;
-        let payload = r.bytes("oxm payload", len)?;
-        if class == OFPXMC_OPENFLOW_BASIC
-            && Oxm::decode_basic(field, has_mask, payload, start, out, &wrap)?
-        {
-            return Ok(());
-        }
-        out.push(wrap(Oxm::Raw(RawOxm {
-            class,
-            field,
-            has_mask,
-            payload: payload.to_vec(),
-        })));
-        Ok(())
-    }
-
     /// Encodes this TLV (header and payload).
     ///
     /// An [`Oxm::Raw`] of class `OFPXMC_OPENFLOW_BASIC` naming a field this crate types
     /// (without a mask, or with one the field allows) is refused: it would not decode
     /// back as raw (use the typed variant).
+    #[inline]
     pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        let Oxm::Raw(raw) = self else {
-            return self.encode_typed(w).map(|_| ());
-        };
-        if raw.class == OFPXMC_OPENFLOW_BASIC {
-            if let Some(info) = basic_field_info(raw.field) {
-                if !raw.has_mask || info.maskable {
-                    return Err(EncodeError::BadValue {
-                        field: "oxm_field",
-                        reason: format!(
-                            "basic field {} ({}) has a typed Oxm variant; a raw TLV \
-                             would not decode back to Oxm::Raw",
-                            raw.field, info.name
-                        ),
-                    });
-                }
-            }
+        match self {
+            Oxm::Raw(raw) => raw.view().encode(w),
+            typed => typed.encode_typed(w).map(|_| ()),
         }
-        if raw.field > 0x7f {
-            return Err(EncodeError::BadValue {
-                field: "oxm_field",
-                reason: format!("{} does not fit 7 bits", raw.field),
-            });
-        }
-        let len = raw.payload.len();
-        let len8 = u8::try_from(len).map_err(|_| EncodeError::TooLong {
-            what: "OXM payload",
-            len,
-            max: u8::MAX as usize,
-        })?;
-        w.u16(raw.class);
-        w.u8(raw.field << 1 | u8::from(raw.has_mask));
-        w.u8(len8);
-        w.bytes(&raw.payload);
-        Ok(())
     }
 
     /// The payload as (value, mask) byte strings, when this TLV is masked and its payload
@@ -549,6 +483,151 @@ impl Oxm {
         }
         let (v, m) = payload.split_at(payload.len() / 2);
         Some((v.to_vec(), m.to_vec()))
+    }
+}
+
+impl RawOxm {
+    /// The borrowed form of this TLV (nothing is copied).
+    #[inline]
+    pub fn view(&self) -> RawOxmRef<'_> {
+        RawOxmRef {
+            class: self.class,
+            field: self.field,
+            has_mask: self.has_mask,
+            payload: &self.payload,
+        }
+    }
+}
+
+/// An OXM TLV borrowed from a received message: [`Oxm`] without the copy of a raw TLV's
+/// payload. Produced by [`crate::flow_match::MatchRef::iter`] and by set-field actions of
+/// [`crate::action::ActionRef`]; [`OxmRef::into_owned`] gives the [`Oxm`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OxmRef<'a> {
+    /// A typed `OFPXMC_OPENFLOW_BASIC` field (never [`Oxm::Raw`]: a typed variant holds no
+    /// heap data).
+    Typed(Oxm),
+    /// Any other TLV (what [`Oxm::Raw`] holds), its payload borrowed.
+    Raw(RawOxmRef<'a>),
+}
+
+/// [`RawOxm`] with its payload borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RawOxmRef<'a> {
+    /// `oxm_class`.
+    pub class: u16,
+    /// `oxm_field` (7 bits).
+    pub field: u8,
+    /// `oxm_hasmask`.
+    pub has_mask: bool,
+    /// The TLV payload after the 4-byte header (`oxm_length` bytes).
+    pub payload: &'a [u8],
+}
+
+impl<'a> OxmRef<'a> {
+    /// The owned form (copies a raw TLV's payload).
+    #[inline]
+    pub fn into_owned(self) -> Oxm {
+        match self {
+            OxmRef::Typed(oxm) => oxm,
+            OxmRef::Raw(raw) => Oxm::Raw(raw.into_owned()),
+        }
+    }
+
+    /// Bytes this TLV occupies on the wire (header included).
+    #[inline]
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            OxmRef::Typed(oxm) => oxm.encoded_len(),
+            OxmRef::Raw(raw) => OXM_HEADER_LEN + raw.payload.len(),
+        }
+    }
+
+    /// Decodes one OXM TLV (§7.2.3.2) at the cursor. This is the crate's one OXM parser:
+    /// [`crate::Match`], the set-field action and their borrowed views all use it.
+    ///
+    /// A basic field with the wrong `oxm_length` is a [`DecodeError::BadLength`]. A basic
+    /// field with `oxm_hasmask` set although the spec does not allow a mask, an unknown
+    /// basic field, and every other class stay raw (and re-encode identically; `validate`
+    /// flags the unmaskable case as `OFPBMC_BAD_MASK`).
+    #[inline(always)]
+    pub(crate) fn parse(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let start = r.offset();
+        let class = r.u16("oxm_class")?;
+        let fh = r.u8("oxm_field")?;
+        let len = usize::from(r.u8("oxm_length")?);
+        let field = fh >> 1;
+        let has_mask = fh & 1 == 1;
+        let payload = r.bytes("oxm payload", len)?;
+        if class == OFPXMC_OPENFLOW_BASIC {
+            if let Some(oxm) = Oxm::decode_basic(field, has_mask, payload, start)? {
+                return Ok(OxmRef::Typed(oxm));
+            }
+        }
+        Ok(OxmRef::Raw(RawOxmRef {
+            class,
+            field,
+            has_mask,
+            payload,
+        }))
+    }
+
+    /// Encodes this TLV, as [`Oxm`]'s encoder does.
+    #[inline]
+    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        match self {
+            OxmRef::Typed(oxm) => oxm.encode(w),
+            OxmRef::Raw(raw) => raw.encode(w),
+        }
+    }
+}
+
+impl RawOxmRef<'_> {
+    /// The owned form (copies the payload).
+    #[inline]
+    pub fn into_owned(self) -> RawOxm {
+        RawOxm {
+            class: self.class,
+            field: self.field,
+            has_mask: self.has_mask,
+            payload: self.payload.to_vec(),
+        }
+    }
+
+    /// Encodes the TLV byte for byte; see [`Oxm`]'s encoder for what is refused.
+    #[inline(always)]
+    fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        if self.class == OFPXMC_OPENFLOW_BASIC {
+            if let Some(info) = basic_field_info(self.field) {
+                if !self.has_mask || info.maskable {
+                    return Err(EncodeError::BadValue {
+                        field: "oxm_field",
+                        reason: format!(
+                            "basic field {} ({}) has a typed Oxm variant; a raw TLV \
+                             would not decode back to Oxm::Raw",
+                            self.field, info.name
+                        ),
+                    });
+                }
+            }
+        }
+        if self.field > 0x7f {
+            return Err(EncodeError::BadValue {
+                field: "oxm_field",
+                reason: format!("{} does not fit 7 bits", self.field),
+            });
+        }
+        let len = self.payload.len();
+        let len8 = u8::try_from(len).map_err(|_| EncodeError::TooLong {
+            what: "OXM payload",
+            len,
+            max: u8::MAX as usize,
+        })?;
+        w.u16(self.class);
+        w.u8(self.field << 1 | u8::from(self.has_mask));
+        w.u8(len8);
+        w.bytes(self.payload);
+        Ok(())
     }
 }
 
@@ -657,12 +736,9 @@ mod tests {
     use crate::strategies::{arb_oxm, arb_raw_oxm};
     use proptest::prelude::*;
 
-    /// Decodes one OXM at offset 100 (`wrap`s into a one-element `Vec`).
+    /// Decodes one OXM.
     fn dec_one(r: &mut Reader<'_>) -> Result<Oxm, DecodeError> {
-        let mut out = Vec::new();
-        Oxm::decode_into(r, &mut out, |o| o)?;
-        assert_eq!(out.len(), 1, "one OXM appended");
-        Ok(out.remove(0))
+        OxmRef::parse(r).map(OxmRef::into_owned)
     }
 
     fn dec(bytes: &[u8]) -> Result<Oxm, DecodeError> {

@@ -28,6 +28,32 @@ pub(crate) fn load(name: &str) -> Option<Vec<u8>> {
     read(&dir().join("packet").join(name))
 }
 
+/// Every vector whose header names message type `msg_type`, as `(file name, bytes)` in
+/// name order; empty (with a note) when the folder is absent.
+pub(crate) fn all_of_type(msg_type: u8) -> Vec<(String, Vec<u8>)> {
+    let packets = dir().join("packet");
+    let Ok(entries) = std::fs::read_dir(&packets) else {
+        eprintln!(
+            "note: skipping Ryu vectors in {} (absent); set FLOWFALL_RYU_VECTORS",
+            packets.display()
+        );
+        return Vec::new();
+    };
+    let mut found: Vec<(String, Vec<u8>)> = entries
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let name = path.file_name()?.to_str()?.to_owned();
+            if !name.ends_with(".packet") {
+                return None;
+            }
+            let bytes = std::fs::read(&path).ok()?;
+            (bytes.get(1) == Some(&msg_type)).then_some((name, bytes))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Ryu's expected decoding `json/<name>.json` of `packet/<name>`, or `None` (with a
 /// note) when absent.
 pub(crate) fn load_json(name: &str) -> Option<serde_json::Value> {

@@ -111,27 +111,96 @@ fn framing_error(b: &[u8], start: usize, names: &Names) -> DecodeError {
     }
 }
 
-/// Decodes the items filling `b` (whose first byte is at absolute offset `base`) with
-/// `decode`, which appends each to the `Vec` it is given (so the value is built in place
-/// rather than moved through a `Result`); the `Vec` is sized by a first pass over the
-/// length fields.
+/// Checks that well-formed items exactly fill `b` (whose first byte is at absolute
+/// offset `base`), passing each to `check` (which checks its contents); returns how many
+/// there are. A list that passes can then be walked with [`Items`].
 #[inline]
-pub(crate) fn decode_list<'a, T>(
+pub(crate) fn walk<'a>(
     b: &'a [u8],
     base: usize,
     names: &Names,
-    mut decode: impl FnMut(Item<'a>, &mut Vec<T>) -> Result<(), DecodeError>,
-) -> Result<Vec<T>, DecodeError> {
-    let mut out = Vec::with_capacity(count(b));
+    mut check: impl FnMut(Item<'a>) -> Result<(), DecodeError>,
+) -> Result<usize, DecodeError> {
+    let mut n = 0;
     let mut rest = b;
     while !rest.is_empty() {
         let start = base + (b.len() - rest.len());
         let (item, after) = split(rest, start).ok_or_else(|| framing_error(rest, start, names))?;
-        decode(item, &mut out)?;
+        check(item)?;
         rest = after;
+        n += 1;
     }
-    Ok(out)
+    Ok(n)
 }
+
+/// The items of a list, in order, each framed as [`walk`] checks them; ends at the first
+/// malformed item (none, in a list [`walk`] accepted).
+#[derive(Debug, Clone)]
+pub(crate) struct Items<'a> {
+    /// The bytes not yet split off.
+    rest: &'a [u8],
+    /// Absolute offset of `rest[0]`.
+    at: usize,
+}
+
+impl<'a> Items<'a> {
+    /// The items filling `b`, whose first byte is at absolute offset `base`.
+    #[inline]
+    pub(crate) fn new(b: &'a [u8], base: usize) -> Self {
+        Items { rest: b, at: base }
+    }
+
+    /// Ends the walk (after an item whose contents did not parse).
+    #[inline]
+    pub(crate) fn stop(&mut self) {
+        self.rest = &[];
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Item<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Item<'a>> {
+        let (item, after) = split(self.rest, self.at)?;
+        self.at += item.len();
+        self.rest = after;
+        Some(item)
+    }
+}
+
+/// The trait impls shared by the borrowed list views (`MatchRef`, `ActionsRef`,
+/// `InstructionsRef`): equality and hashing on the bytes held (wherever they lie), and
+/// `IntoIterator` through their `iter()`.
+macro_rules! list_view_impls {
+    ($view:ident, $bytes:ident, $item:ident, $iter:ident) => {
+        /// Views are equal when they hold the same bytes, wherever the bytes lie.
+        impl PartialEq for $view<'_> {
+            fn eq(&self, other: &Self) -> bool {
+                self.$bytes == other.$bytes
+            }
+        }
+
+        impl Eq for $view<'_> {}
+
+        impl std::hash::Hash for $view<'_> {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.$bytes.hash(state);
+            }
+        }
+
+        impl<'a> IntoIterator for $view<'a> {
+            type Item = $item<'a>;
+            type IntoIter = $iter<'a>;
+
+            fn into_iter(self) -> $iter<'a> {
+                self.iter()
+            }
+        }
+    };
+}
+
+pub(crate) use list_view_impls;
 
 /// Checks the item written since `start` (its type and a placeholder length first) is a
 /// multiple of 8 bytes and patches its length.
@@ -216,10 +285,14 @@ mod tests {
             len_field: "hdr.len",
         };
         let list = |b: &[u8]| {
-            decode_list(b, 16, &names, |item, out| {
-                out.push(item.item_type);
+            let mut types = Vec::new();
+            let n = walk(b, 16, &names, |item| {
+                types.push(item.item_type);
                 Ok(())
-            })
+            })?;
+            let walked: Vec<u16> = Items::new(b, 16).map(|item| item.item_type).collect();
+            assert_eq!((n, &walked), (types.len(), &types));
+            Ok::<_, DecodeError>(types)
         };
         assert_eq!(
             list(&[0, 1, 0, 8, 0, 0, 0, 0, 0, 2, 0, 8, 0, 0, 0, 0]),
