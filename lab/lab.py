@@ -12,7 +12,7 @@ bypass links and the backbone router. Everything runs privately under --dir; nam
 Subcommands (all print JSON or a short summary; errors go to stderr with exit status 1, and
 `up` exits 3 while another lab holds the host's userspace datapath):
   up        --config TOML --dir DIR [--controller TARGET ...] [--prefix ff] [--vm-policy P]
-            [--owner-pid PID]
+            [--bypass-links patch|veth] [--owner-pid PID]
   plan      --config TOML [--prefix ff]      what `up` would build, as JSON (no root needed)
   down      --dir DIR
   status    --dir DIR
@@ -26,6 +26,8 @@ Python 3.11+, standard library only. Needs root, Open vSwitch, iproute2, iptable
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import ipaddress
 import json
 import os
@@ -37,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -216,8 +219,9 @@ class Bypass:
     layer_index: int
     down_port: int  # BU port on switches[layer_index]
     up_port: int  # BD port on switches[layer_index + 1]
-    down_patch: str
-    up_patch: str
+    down_patch: str  # the interface on the junction below (a patch port or a veth end)
+    up_patch: str  # the interface on the junction above
+    kind: str = "patch"  # "patch": an OVS patch-port pair; "veth": a veth pair that can be set down
 
 
 @dataclass
@@ -256,16 +260,28 @@ class Plan:
         for vm in self.vms:
             names += [vm.root_down_interface, vm.root_up_interface]
         names.append(self.router.root_interface)
+        # A veth bypass link: deleting one end removes both.
+        names += [b.down_patch for b in self.bypasses if b.kind == "veth"]
         names += [s.bridge for s in self.switches]
         for hv in self.hypervisors:
             names += [hv.down_bridge, hv.up_bridge]
         return names
 
 
-def make_plan(cfg: dict, prefix: str) -> Plan:
-    """Validate what the lab needs from a topology config and name everything it will build."""
+BYPASS_KINDS = ("patch", "veth")
+
+
+def make_plan(cfg: dict, prefix: str, bypass_kind: str = "patch") -> Plan:
+    """Validate what the lab needs from a topology config and name everything it will build.
+
+    `bypass_kind` "patch" joins the two ends of a bypass link with OVS patch ports (cheapest);
+    "veth" with a veth pair in the root namespace, whose link can be set down
+    (`ip link set dev <down_patch> down`: both junctions see the port go down), for link-loss
+    tests."""
     if not PREFIX_RE.match(prefix):
         raise LabError(f"--prefix: expected 1-4 characters [a-z][a-z0-9]*, found {prefix!r}")
+    if bypass_kind not in BYPASS_KINDS:
+        raise LabError(f"--bypass-links: expected one of {', '.join(BYPASS_KINDS)}, found {bypass_kind!r}")
     chain = _get(cfg, "chain", "config", dict, {})
     encoding = _get(chain, "tos_encoding", "chain", str, "dscp")
     if encoding not in ("dscp", "tos8"):
@@ -318,7 +334,7 @@ def make_plan(cfg: dict, prefix: str) -> Plan:
         for bi, bp in enumerate(_get(layer, "bypass", path, list, [])):
             bpath = f"{path}.bypass[{bi}]"
             b = Bypass(lname, li, _port(bp, "down_port", bpath), _port(bp, "up_port", bpath),
-                       f"{prefix}l{li}b{bi}u", f"{prefix}l{li}b{bi}d")
+                       f"{prefix}l{li}b{bi}u", f"{prefix}l{li}b{bi}d", bypass_kind)
             claim(below, b.down_port, b.down_patch, f"{bpath}.down_port")
             claim(above, b.up_port, b.up_patch, f"{bpath}.up_port")
             bypasses.append(b)
@@ -541,6 +557,32 @@ def reap_orphan_lab(directory: Path) -> bool:
     return True
 
 
+# Host-wide lock around the parts of `up` and `down` that claim or release the netdev datapath:
+# without it two processes can both see no `ovs-netdev` tap and start a vswitchd each, and the
+# second one's bridges fail ("creating tap device failed: Device or resource busy").
+HOST_LOCK = Path(tempfile.gettempdir()) / "flowfall-lab.lock"
+HOST_LOCK_WAIT = 60.0
+
+
+@contextlib.contextmanager
+def host_lock(wait: float = HOST_LOCK_WAIT):
+    """Holds HOST_LOCK (flock); LabBusy if another lab operation keeps it for `wait` seconds."""
+    with open(HOST_LOCK, "a") as f:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LabBusy(f"{HOST_LOCK} held by another lab operation for {wait:g} s") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def claim_netdev_datapath(directory: Path) -> None:
     """Refuse (LabBusy) if another OVS holds the netdev datapath; remove a stale one's tap.
 
@@ -696,8 +738,16 @@ def build_hosts(plan: Plan) -> None:
     r = plan.router
     veths.append((r.root_interface, r.interface, r.namespace))
     batch = [f"link add {root} type veth peer name {inner} netns {ns}" for root, inner, ns in veths]
+    links = [b for b in plan.bypasses if b.kind == "veth"]
+    batch += [f"link add {b.down_patch} type veth peer name {b.up_patch}" for b in links]
     run(["ip", "-batch", "-"], stdin="\n".join(batch) + "\n")
     roots = [root for root, _, _ in veths]
+    # Both ends of a veth bypass link are OVS ports; they forward, never originate, but keep
+    # them as quiet as the hosts' interfaces (no IPv6, no offload surprises).
+    for b in links:
+        roots += [b.down_patch, b.up_patch]
+        for end in (b.down_patch, b.up_patch):
+            run(["ethtool", "-K", end, "tx", "off"])
     if os.path.isdir("/proc/sys/net/ipv6"):
         run(["sysctl", "-q", "-w", *[f"net.ipv6.conf.{n}.disable_ipv6=1" for n in roots]])
     run(["ip", "-batch", "-"], stdin="".join(f"link set dev {n} up\n" for n in roots))
@@ -746,8 +796,9 @@ def build_switches(directory: Path, plan: Plan, controllers: list[str]) -> None:
         port(by_index[0].bridge, c.root_interface, c.port)
     port(by_index[-1].bridge, plan.router.root_interface, plan.router.port)
     for b in plan.bypasses:
-        port(by_index[b.layer_index].bridge, b.down_patch, b.down_port, b.up_patch)
-        port(by_index[b.layer_index + 1].bridge, b.up_patch, b.up_port, b.down_patch)
+        patch = b.kind == "patch"
+        port(by_index[b.layer_index].bridge, b.down_patch, b.down_port, b.up_patch if patch else None)
+        port(by_index[b.layer_index + 1].bridge, b.up_patch, b.up_port, b.down_patch if patch else None)
     vms = {v.name: v for v in plan.vms}
     for h in plan.hypervisors:
         port(by_index[h.layer_index].bridge, h.down_patch, h.down_port, h.down_patch_peer)
@@ -859,19 +910,19 @@ def write_state(directory: Path, state: dict) -> None:
 # Subcommands
 # --------------------------------------------------------------------------------------------
 
-def load_plan(config: str, prefix: str) -> Plan:
+def load_plan(config: str, prefix: str, bypass_kind: str = "patch") -> Plan:
     try:
         cfg = tomllib.loads(Path(config).read_text())
     except OSError as e:
         raise LabError(f"{config}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise LabError(f"{config}: {e}") from None
-    return make_plan(cfg, prefix)
+    return make_plan(cfg, prefix, bypass_kind)
 
 
 def cmd_plan(args) -> int:
     """Print what `up` would build (lab.json without the run-time parts); needs no root."""
-    plan = load_plan(args.config, args.prefix)
+    plan = load_plan(args.config, args.prefix, args.bypass_links)
     state = plan_to_state(plan, Path(args.dir or "DIR"), args.controller, args.vm_policy)
     state["status"] = "planned"
     print(json.dumps(state, indent=2))
@@ -880,7 +931,7 @@ def cmd_plan(args) -> int:
 
 def cmd_up(args) -> int:
     started = time.monotonic()
-    plan = load_plan(args.config, args.prefix)
+    plan = load_plan(args.config, args.prefix, args.bypass_links)
     for target in args.controller:
         if not CONTROLLER_RE.match(target):
             raise LabError(f"--controller: expected tcp:HOST:PORT, ssl:HOST:PORT or unix:PATH, found {target!r}")
@@ -890,26 +941,31 @@ def cmd_up(args) -> int:
     if len(str(directory / "ovs-vswitchd.4194304.ctl")) > 100:
         raise LabError(f"--dir {directory}: path too long for OVS unix sockets (keep it under ~70 characters)")
 
-    # Leftovers: an earlier lab in this directory, and anything named with this prefix.
-    old = load_state(directory)
-    if old is not None:
-        teardown(directory, old.get("namespaces", []), old.get("root_interfaces", []))
-    stale_ns = [ns for ns in existing_namespaces() if ns.startswith(f"{plan.prefix}-")]
-    teardown(directory, sorted(set(stale_ns) | set(plan.namespaces())), plan.root_interfaces())
-
-    claim_netdev_datapath(directory)
     state = plan_to_state(plan, directory, args.controller, args.vm_policy)
     state["owner_pid"] = args.owner_pid
-    write_state(directory, state)
     try:
-        state["pids"] = start_ovs(directory)
-        build_hosts(plan)
-        build_switches(directory, plan, args.controller)
+        # Until this lab's vswitchd owns the datapath tap (its first bridge exists), no other
+        # lab may claim or release it.
+        with host_lock():
+            # Leftovers: an earlier lab in this directory, and anything named with this prefix.
+            old = load_state(directory)
+            if old is not None:
+                teardown(directory, old.get("namespaces", []), old.get("root_interfaces", []))
+            stale_ns = [ns for ns in existing_namespaces() if ns.startswith(f"{plan.prefix}-")]
+            teardown(directory, sorted(set(stale_ns) | set(plan.namespaces())), plan.root_interfaces())
+            claim_netdev_datapath(directory)
+            write_state(directory, state)
+            state["pids"] = start_ovs(directory)
+            build_hosts(plan)
+            build_switches(directory, plan, args.controller)
         configure_hosts(plan, args.vm_policy)
         verify_ports(directory, plan)
+    except LabBusy:
+        raise
     except BaseException:
         try:
-            teardown(directory, plan.namespaces(), plan.root_interfaces())
+            with host_lock():
+                teardown(directory, plan.namespaces(), plan.root_interfaces())
         except LabError as e:
             print(f"lab: cleanup after failed up also failed: {e}", file=sys.stderr)
         raise
@@ -927,7 +983,8 @@ def cmd_down(args) -> int:
     state = load_state(directory) or {}
     if os.geteuid() != 0:
         raise LabError("the lab needs root")
-    teardown(directory, state.get("namespaces", []), state.get("root_interfaces", []))
+    with host_lock():
+        teardown(directory, state.get("namespaces", []), state.get("root_interfaces", []))
     print(f"lab down in {time.monotonic() - started:.3f} s")
     return 0
 
@@ -1102,6 +1159,9 @@ def main(argv: list[str] | None = None) -> int:
         sp.add_argument("--prefix", default="ff", help="1-4 characters naming this lab's namespaces and devices")
         sp.add_argument("--vm-policy", choices=("stateful", "open"), default="stateful",
                         help="VM forwarding: stateful (downstream only for connections seen upstream) or open")
+        sp.add_argument("--bypass-links", choices=BYPASS_KINDS, default="patch",
+                        help="bypass links as OVS patch-port pairs (default) or veth pairs, whose link "
+                             "can be set down (ip link set dev <down_patch> down) for link-loss tests")
     up.add_argument("--owner-pid", type=int,
                     help="pid of the process the lab belongs to: once it is gone, a later `up` may "
                          "tear this lab down (the Rust harness passes its own pid)")

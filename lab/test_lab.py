@@ -91,6 +91,45 @@ class PlanTests(unittest.TestCase):
         self.assertIn("--prefix", self.error(copy.deepcopy(CONFIG), "toolong"))
         self.assertEqual(plan(prefix="a1b2").switches[0].bridge, "a1b2j0")
 
+    def test_veth_bypass_links_are_root_devices_with_both_ends_on_the_junctions(self):
+        self.assertEqual({b.kind for b in plan().bypasses}, {"patch"})
+        self.assertNotIn("ffl0b0u", plan().root_interfaces())
+        p = lab.make_plan(copy.deepcopy(CONFIG), "ff", "veth")
+        self.assertEqual([(b.kind, b.down_patch, b.up_patch) for b in p.bypasses],
+                         [("veth", "ffl0b0u", "ffl0b0d"), ("veth", "ffl1b0u", "ffl1b0d")])
+        self.assertEqual(p.switches[0].ports[20], "ffl0b0u")
+        self.assertEqual(p.switches[1].ports[20], "ffl0b0d")
+        # One end per pair is listed: deleting it removes its peer.
+        self.assertIn("ffl1b0u", p.root_interfaces())
+        self.assertNotIn("ffl1b0d", p.root_interfaces())
+        with self.assertRaises(lab.LabError) as ctx:
+            lab.make_plan(copy.deepcopy(CONFIG), "ff", "wire")
+        self.assertIn("--bypass-links: expected one of patch, veth, found 'wire'", str(ctx.exception))
+
+    def test_health_lab_config_has_two_bypass_links_per_layer_and_a_fail_open_layer(self):
+        cfg = tomllib.loads((Path(__file__).resolve().parent.parent
+                             / "examples/configs/lab-health.toml").read_text())
+        p = lab.make_plan(cfg, "ff", "veth")
+        self.assertEqual([(b.layer, b.down_port, b.up_port) for b in p.bypasses],
+                         [("firewall", 20, 20), ("firewall", 21, 21), ("ids", 40, 40), ("ids", 41, 41)])
+        self.assertEqual([layer["when_empty"] for layer in cfg["layers"]], ["fail-open", "fail-closed"])
+        self.assertTrue(all(len(n) <= lab.IFNAME_MAX for n in p.root_interfaces()))
+
+    def test_host_lock_excludes_a_second_holder(self):
+        import tempfile
+        saved = lab.HOST_LOCK
+        with tempfile.TemporaryDirectory() as d:
+            lab.HOST_LOCK = Path(d) / "lock"
+            try:
+                with lab.host_lock():
+                    with self.assertRaises(lab.LabBusy):
+                        with lab.host_lock(wait=0.1):
+                            pass
+                with lab.host_lock(wait=0.1):
+                    pass
+            finally:
+                lab.HOST_LOCK = saved
+
     def test_counters_parse_iptables_save(self):
         text = (
             "*filter\n:FORWARD DROP [0:0]\n"

@@ -164,6 +164,17 @@ pub enum VmPolicy {
     Open,
 }
 
+/// How bypass links are built (`lab.py --bypass-links`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BypassLinks {
+    /// OVS patch-port pairs (cheapest; their link cannot go down).
+    #[default]
+    Patch,
+    /// veth pairs in the root namespace: [`Lab::set_link`] can take one down, and both
+    /// junctions then report the port down (PORT_STATUS).
+    Veth,
+}
+
 /// Options of [`Lab::up_with`].
 #[derive(Debug, Clone, Default)]
 pub struct LabOptions {
@@ -174,6 +185,8 @@ pub struct LabOptions {
     pub prefix: Option<String>,
     /// VM forwarding policy.
     pub vm_policy: VmPolicy,
+    /// What bypass links are made of.
+    pub bypass_links: BypassLinks,
 }
 
 /// A junction switch as built (`lab.json` `switches[]`).
@@ -248,6 +261,15 @@ pub struct BypassInfo {
     pub down_port: u32,
     /// BD port on the switch above.
     pub up_port: u32,
+    /// The interface on the switch below (a patch port or a veth end in the root namespace).
+    #[serde(default)]
+    pub down_patch: String,
+    /// The interface on the switch above.
+    #[serde(default)]
+    pub up_patch: String,
+    /// `patch` or `veth`.
+    #[serde(default)]
+    pub kind: String,
 }
 
 /// The backbone router (`lab.json` `router`).
@@ -493,6 +515,9 @@ impl Lab {
                 "stateful"
             },
         ]);
+        if options.bypass_links == BypassLinks::Veth {
+            cmd.args(["--bypass-links", "veth"]);
+        }
         for target in &options.controllers {
             cmd.args(["--controller", target]);
         }
@@ -696,6 +721,49 @@ impl Lab {
     pub fn tcp_roundtrip(&self, from: &str, to: &str, bytes: u32) -> Result<ProbeReport> {
         const CHUNK: u32 = 1000;
         self.probe(from, to, "tcp", bytes.div_ceil(CHUNK).max(1), CHUNK)
+    }
+
+    /// Sets a root-namespace link of the lab (a veth bypass end, see [`BypassLinks::Veth`])
+    /// up or down; a veth's peer loses its carrier with it.
+    pub fn set_link(&self, iface: &str, up: bool) -> Result<()> {
+        self.own_root_interface(iface)?;
+        let state = if up { "up" } else { "down" };
+        let mut cmd = Command::new("ip");
+        cmd.args(["link", "set", "dev", iface, state]);
+        ok(process::run(&mut cmd, None, COMMAND_TIMEOUT)?).map(drop)
+    }
+
+    /// Packets a root-namespace link of the lab sent and received so far: `(tx, rx)`
+    /// (`/sys/class/net/<iface>/statistics`).
+    pub fn link_packets(&self, iface: &str) -> Result<(u64, u64)> {
+        self.own_root_interface(iface)?;
+        let read = |what: &str| -> Result<u64> {
+            let path = PathBuf::from(format!("/sys/class/net/{iface}/statistics/{what}"));
+            let text = std::fs::read_to_string(&path).map_err(|source| LabError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            text.trim().parse().map_err(|e| LabError::Parse {
+                what: path.display().to_string(),
+                why: format!("{e}: {text:?}"),
+            })
+        };
+        Ok((read("tx_packets")?, read("rx_packets")?))
+    }
+
+    /// Only the lab's own veth bypass ends may be touched from the root namespace.
+    fn own_root_interface(&self, iface: &str) -> Result<()> {
+        let mine = self
+            .info
+            .bypasses
+            .iter()
+            .filter(|b| b.kind == "veth")
+            .any(|b| b.down_patch == iface || b.up_patch == iface);
+        if mine {
+            Ok(())
+        } else {
+            Err(unknown("veth bypass interface", iface))
+        }
     }
 
     /// Per-VM forward counters (VM name -> counters), read from each VM's iptables.

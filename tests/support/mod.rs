@@ -4,6 +4,7 @@
 //! are expected there and not an error.
 #![allow(dead_code)]
 
+pub mod health;
 pub mod http;
 pub mod lab;
 pub mod process;

@@ -222,11 +222,32 @@ pub struct Settings {
 ///
 /// ```toml
 /// [health]
-/// enabled = true       # default
-/// interval = 0.1       # seconds between two probes of one VM (default 0.1)
-/// miss_count = 3       # consecutive misses that make a VM down (default 3)
+/// enabled = true              # default
+/// interval = 0.1              # seconds between two probes of one VM (default 0.1)
+/// miss_count = 3              # consecutive misses that make a VM down (default 3)
+/// startup_grace = 5           # s a VM that never answered keeps its customers (default 5)
+/// return_on_recovery = false  # customers go back to a recovered VM (default: they stay)
+///
+/// [health.lldp]               # bypass-link liveness
+/// enabled = true
+/// interval = 1                # s between two LLDP frames out of each link end
+/// timeout = 3                 # s of silence (either direction) that make a link down
+///
+/// [health.nat]                # NAT-in-chain detection
+/// enabled = true
+/// rate = 100                  # detection PACKET_INs per second and switch (0: no meter)
+/// max_alarms = 1024
+/// on_alarm = "alarm"          # or "fail-over": the VM leaves its layer until put back
+///
+/// [health.balance]            # load-aware rebalancing
+/// enabled = false             # moves break the moved customers' sessions on stateful VNFs
+/// interval = 10               # s between two reads of J0's counters (0: no load measurement)
+/// start_threshold = 1.25      # max/floor that starts a layer rebalancing
+/// stop_threshold = 1.10       # ... and stops it
+/// max_moves = 8               # per round, all layers together
+/// dwell = 300                 # s a moved customer stays put
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HealthSettings {
     /// Whether probes run (default true).
     pub enabled: bool,
@@ -285,6 +306,171 @@ struct FileHealth {
     enabled: Option<bool>,
     interval: Option<f64>,
     miss_count: Option<i64>,
+    startup_grace: Option<f64>,
+    return_on_recovery: Option<bool>,
+    #[serde(default)]
+    lldp: FileLldp,
+    #[serde(default)]
+    nat: FileNat,
+    #[serde(default)]
+    balance: FileBalance,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLldp {
+    enabled: Option<bool>,
+    interval: Option<f64>,
+    timeout: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileNat {
+    enabled: Option<bool>,
+    rate: Option<i64>,
+    max_alarms: Option<i64>,
+    on_alarm: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBalance {
+    enabled: Option<bool>,
+    interval: Option<f64>,
+    start_threshold: Option<f64>,
+    stop_threshold: Option<f64>,
+    max_moves: Option<i64>,
+    dwell: Option<f64>,
+}
+
+/// Seconds within `[min, max]`.
+fn parse_secs_in(
+    key: &'static str,
+    secs: f64,
+    min: f64,
+    max: f64,
+) -> Result<Duration, SettingsError> {
+    if secs.is_finite() && (min..=max).contains(&secs) {
+        Ok(Duration::from_secs_f64(secs))
+    } else {
+        Err(SettingsError::Invalid {
+            key,
+            expected: format!("seconds in [{min}, {max}]"),
+            found: secs.to_string(),
+        })
+    }
+}
+
+/// A ratio of loads (`max/floor`), at least 1.
+fn parse_ratio(key: &'static str, v: f64) -> Result<f64, SettingsError> {
+    if v.is_finite() && (1.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(SettingsError::Invalid {
+            key,
+            expected: "a number in [1, 100]".into(),
+            found: v.to_string(),
+        })
+    }
+}
+
+impl FileHealth {
+    /// Applies the `[health]` table (and its sub-tables) to `h`.
+    fn apply(self, h: &mut HealthSettings) -> Result<(), SettingsError> {
+        let c = &mut h.config;
+        if let Some(on) = self.enabled {
+            h.enabled = on;
+        }
+        if let Some(v) = self.interval {
+            c.interval = parse_secs_in("health.interval", v, 0.01, 60.0)?;
+        }
+        if let Some(v) = self.miss_count {
+            let n = parse_count("health.miss_count", v, 1, 1000)?;
+            c.miss_count = u32::try_from(n).unwrap_or(1000);
+        }
+        if let Some(v) = self.startup_grace {
+            c.startup_grace = parse_secs_in("health.startup_grace", v, 0.0, 3600.0)?;
+        }
+        if let Some(v) = self.return_on_recovery {
+            c.return_on_recovery = v;
+        }
+        let l = self.lldp;
+        if let Some(on) = l.enabled {
+            c.lldp.enabled = on;
+        }
+        if let Some(v) = l.interval {
+            c.lldp.interval = parse_secs_in("health.lldp.interval", v, 0.01, 3600.0)?;
+        }
+        if let Some(v) = l.timeout {
+            c.lldp.timeout = parse_secs_in("health.lldp.timeout", v, 0.02, 3600.0)?;
+        }
+        if c.lldp.timeout <= c.lldp.interval {
+            return Err(SettingsError::Invalid {
+                key: "health.lldp.timeout",
+                expected: format!(
+                    "more than health.lldp.interval ({} s)",
+                    c.lldp.interval.as_secs_f64()
+                ),
+                found: c.lldp.timeout.as_secs_f64().to_string(),
+            });
+        }
+        let n = self.nat;
+        if let Some(on) = n.enabled {
+            c.nat.enabled = on;
+        }
+        if let Some(v) = n.rate {
+            let r = parse_count("health.nat.rate", v, 0, 1_000_000)?;
+            c.nat.rate = u32::try_from(r).unwrap_or(1_000_000);
+        }
+        if let Some(v) = n.max_alarms {
+            c.nat.max_alarms = parse_count("health.nat.max_alarms", v, 1, 1_000_000)?;
+        }
+        if let Some(v) = n.on_alarm {
+            c.nat.on_alarm = crate::core::nat::NatAction::from_name(&v).ok_or_else(|| {
+                SettingsError::Invalid {
+                    key: "health.nat.on_alarm",
+                    expected: "\"alarm\" or \"fail-over\"".into(),
+                    found: format!("{v:?}"),
+                }
+            })?;
+        }
+        let b = self.balance;
+        if let Some(on) = b.enabled {
+            c.balance.enabled = on;
+        }
+        if let Some(v) = b.interval {
+            c.balance.interval = parse_secs_in("health.balance.interval", v, 0.0, 86_400.0)?;
+        }
+        if let Some(v) = b.start_threshold {
+            c.balance.start_threshold = parse_ratio("health.balance.start_threshold", v)?;
+        }
+        if let Some(v) = b.stop_threshold {
+            c.balance.stop_threshold = parse_ratio("health.balance.stop_threshold", v)?;
+        }
+        if c.balance.stop_threshold > c.balance.start_threshold {
+            return Err(SettingsError::Invalid {
+                key: "health.balance.stop_threshold",
+                expected: format!(
+                    "at most health.balance.start_threshold ({})",
+                    c.balance.start_threshold
+                ),
+                found: c.balance.stop_threshold.to_string(),
+            });
+        }
+        if let Some(v) = b.max_moves {
+            c.balance.max_moves = parse_count("health.balance.max_moves", v, 1, 10_000)?;
+        }
+        if let Some(v) = b.dwell {
+            c.balance.dwell = parse_secs_in("health.balance.dwell", v, 0.0, 86_400.0)?;
+        }
+        // The state machines' own checks, in case a range above is looser than theirs.
+        c.validate().map_err(|e| SettingsError::Invalid {
+            key: "health",
+            expected: "values the health monitors accept".into(),
+            found: e.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -465,25 +651,7 @@ impl Settings {
             }
             (_, None) => PortalSettings::ApiToken,
         };
-        let health = file.health;
-        if let Some(on) = health.enabled {
-            s.health.enabled = on;
-        }
-        if let Some(v) = health.interval {
-            let d = parse_secs("health.interval", v)?;
-            if d < Duration::from_millis(10) || d > Duration::from_secs(60) {
-                return Err(SettingsError::Invalid {
-                    key: "health.interval",
-                    expected: "seconds in [0.01, 60]".into(),
-                    found: v.to_string(),
-                });
-            }
-            s.health.config.interval = d;
-        }
-        if let Some(v) = health.miss_count {
-            let n = parse_count("health.miss_count", v, 1, 1000)?;
-            s.health.config.miss_count = u32::try_from(n).unwrap_or(1000);
-        }
+        file.health.apply(&mut s.health)?;
         s.validate()?;
         Ok(s)
     }
@@ -556,6 +724,62 @@ mod tests {
         assert!(e.to_string().contains("health.miss_count"), "{e}");
         let e = Settings::from_toml_str("[health]\nprobes = 1\n").unwrap_err();
         assert!(e.to_string().contains("health"), "{e}");
+    }
+
+    #[test]
+    fn health_sub_tables_parse_and_check_ranges() {
+        let s = Settings::default();
+        let c = &s.health.config;
+        assert_eq!(c.startup_grace, Duration::from_secs(5));
+        assert!(!c.return_on_recovery);
+        assert!(c.lldp.enabled && c.nat.enabled && !c.balance.enabled);
+        assert_eq!(c.balance.interval, Duration::from_secs(10));
+        let s = Settings::from_toml_str(
+            "[health]\nstartup_grace = 2\nreturn_on_recovery = true\n\
+             [health.lldp]\nenabled = false\ninterval = 0.5\ntimeout = 2\n\
+             [health.nat]\nrate = 0\nmax_alarms = 10\non_alarm = \"fail-over\"\n\
+             [health.balance]\nenabled = true\ninterval = 5\nstart_threshold = 1.5\n\
+             stop_threshold = 1.2\nmax_moves = 2\ndwell = 60\n",
+        )
+        .unwrap();
+        let c = &s.health.config;
+        assert_eq!(c.startup_grace, Duration::from_secs(2));
+        assert!(c.return_on_recovery);
+        assert!(!c.lldp.enabled);
+        assert_eq!(c.lldp.interval, Duration::from_millis(500));
+        assert_eq!(c.lldp.timeout, Duration::from_secs(2));
+        assert_eq!((c.nat.rate, c.nat.max_alarms), (0, 10));
+        assert_eq!(c.nat.on_alarm, crate::core::nat::NatAction::FailOver);
+        assert!(c.balance.enabled);
+        assert_eq!(c.balance.interval, Duration::from_secs(5));
+        assert_eq!(
+            (c.balance.start_threshold, c.balance.stop_threshold),
+            (1.5, 1.2)
+        );
+        assert_eq!(c.balance.max_moves, 2);
+        assert_eq!(c.balance.dwell, Duration::from_secs(60));
+        for (text, key) in [
+            ("[health.lldp]\ntimeout = 0.5\n", "health.lldp.timeout"),
+            ("[health.nat]\nmax_alarms = 0\n", "health.nat.max_alarms"),
+            ("[health.nat]\non_alarm = \"drop\"\n", "health.nat.on_alarm"),
+            (
+                "[health.balance]\nstop_threshold = 2\n",
+                "health.balance.stop_threshold",
+            ),
+            (
+                "[health.balance]\nstart_threshold = 0.5\n",
+                "health.balance.start_threshold",
+            ),
+            (
+                "[health.balance]\nmax_moves = 0\n",
+                "health.balance.max_moves",
+            ),
+            ("[health]\nstartup_grace = -1\n", "health.startup_grace"),
+            ("[health.balance]\nmoves = 1\n", "moves"),
+        ] {
+            let e = Settings::from_toml_str(text).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

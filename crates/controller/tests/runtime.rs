@@ -262,6 +262,60 @@ async fn switches_over_tcp_are_programmed_and_the_api_reports_and_changes_them()
 }
 
 #[tokio::test]
+async fn the_health_endpoints_answer_and_balance_needs_health() {
+    let running = start(settings()).await;
+    let of = running.openflow_addr();
+    let api = running.api_addr().unwrap();
+    let handle = running.handle();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    for j in 0..3 {
+        let stream = TcpStream::connect(of).await.unwrap();
+        tokio::spawn(fake_switch(stream, j as u64 + 1, lab_ports(j), tx.clone()));
+    }
+    wait_ready(&handle, 3).await;
+    let (status, body) = http(api, "GET", "/api/layers", Some(TOKEN), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(
+            r#"{"layer":"firewall","live":3,"total":3,"when_empty":"fail-closed","status":"ok"}"#
+        ),
+        "{body}"
+    );
+    for (path, want) in [("/api/pins", "[]"), ("/api/alarms", "[]")] {
+        assert_eq!(
+            http(api, "GET", path, Some(TOKEN), None).await,
+            (200, want.to_string()),
+            "{path}"
+        );
+    }
+    let (status, body) = http(api, "GET", "/api/links", Some(TOKEN), None).await;
+    assert!(status == 200 && body.starts_with('['), "{status} {body}");
+    let (status, body) = http(api, "GET", "/api/health", Some(TOKEN), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(r#""enabled":true"#) && body.contains(r#""failovers":0"#),
+        "{body}"
+    );
+    let (status, body) = http(api, "GET", "/api/balance", Some(TOKEN), None).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""enabled":false"#), "{body}");
+    assert_eq!(http(api, "GET", "/api/alarms", None, None).await.0, 401);
+    running.shutdown().await;
+
+    let mut off = settings();
+    off.health.enabled = false;
+    let running = start(off).await;
+    let api = running.api_addr().unwrap();
+    let (status, body) = http(api, "GET", "/api/balance", Some(TOKEN), None).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(
+        http(api, "GET", "/api/links", Some(TOKEN), None).await,
+        (200, "[]".to_string())
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test]
 async fn reload_pushes_the_difference_and_keeps_a_broken_file_out() {
     let dir = std::env::temp_dir().join(format!("ff-ctrl-reload-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

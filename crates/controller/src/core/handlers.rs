@@ -200,7 +200,7 @@ impl Controller {
 
     fn on_multipart(&mut self, now: Instant, conn: ConnId, xid: u32, reply: MultipartReply) {
         if self.traffic.expects(conn, xid) {
-            return self.on_traffic_stats(conn, reply);
+            return self.on_traffic_stats(now, conn, reply);
         }
         let more = reply.flags & flowfall_ofp::multipart::OFPMPF_REPLY_MORE != 0;
         let Some(c) = self.conns.get_mut(&conn) else {
@@ -305,6 +305,8 @@ impl Controller {
         }
         self.metrics.switches_connected += 1;
         self.metrics.reconciles += 1;
+        // Health meters before the entries that use them.
+        self.health_switch_ready(conn, dpid);
         self.request_sync(now, super::sync::Scope::All);
     }
 
@@ -334,6 +336,9 @@ impl Controller {
 
     fn on_switch_error(&mut self, now: Instant, conn: ConnId, xid: u32, err: ErrorMsg) {
         self.metrics.error(ErrorKind::Switch);
+        if self.health_switch_error(now, conn, xid, &err) {
+            return;
+        }
         let (t, code) = err.code.type_code();
         let failed = self.sync.flow_mod_failed(conn, xid);
         match &failed {

@@ -18,11 +18,16 @@
 //!   problem, the first 64 bytes quoted), without touching other switches;
 //! - on request, reads J0's flow statistics into per-customer traffic counters ([`stats`]).
 
+pub mod balance;
 pub mod channel;
 mod handlers;
 pub mod health;
+pub mod links;
+pub mod locate;
 pub mod model;
+pub mod nat;
 pub mod packet;
+pub mod pins;
 mod queries;
 mod reactive;
 mod rebuild;
@@ -34,6 +39,8 @@ pub mod views;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_health;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Instant;
@@ -273,6 +280,22 @@ impl Controller {
 
     /// Feeds one event.
     pub fn handle(&mut self, now: Instant, event: Event) {
+        self.handle_batch(now, std::iter::once(event));
+    }
+
+    /// Feeds several events that arrived together (e.g. every frame read in one turn of the
+    /// runtime). Reactive activations and withdrawals of the whole batch become one sync
+    /// (one round of FLOW_MODs and barriers per switch and phase), so the barrier round
+    /// trips amortise over the batch.
+    pub fn handle_batch(&mut self, now: Instant, events: impl IntoIterator<Item = Event>) {
+        self.health_clock(now);
+        for event in events {
+            self.handle_one(now, event);
+        }
+        self.push_deferred(now);
+    }
+
+    fn handle_one(&mut self, now: Instant, event: Event) {
         match event {
             Event::Connected { conn, peer } => {
                 info!(conn = conn.0, %peer, "switch connected");
@@ -287,6 +310,7 @@ impl Controller {
     /// Handles every timer due at `now` (echo requests, handshake, barrier and dead-peer
     /// timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.health_clock(now);
         let due: Vec<(ConnId, Expired)> = self
             .conns
             .iter()

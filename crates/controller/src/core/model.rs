@@ -17,8 +17,9 @@ use flowfall_topology::{Customer, Mode, ServiceSet, ServiceSource, Topology, VmI
 use flowfall_tos::TosMatch;
 
 use super::CoreError;
+use super::locate::AddressIndex;
 use super::packet::IpHeader;
-use super::table::{FlowSet, normalise};
+use super::table::{FlowSet, OwnerMap, OwnerSet, is_address_cookie, normalise};
 use super::views::{CustomerView, HopView, PathView, PrefixPathView, VmView};
 
 /// The model. See the [module docs](self).
@@ -28,6 +29,8 @@ pub struct Model {
     topology: Arc<Topology>,
     /// The topology compiled: `topology` with the runtime service overrides applied.
     compiled: Compilation,
+    /// `compiled`'s addresses by prefix (reactive PACKET_IN lookups).
+    index: AddressIndex,
     /// VMs taken out administratively (REST / monitor), by name.
     admin_down: BTreeSet<String>,
     /// Ports reported down, by (datapath id, port).
@@ -35,15 +38,20 @@ pub struct Model {
     /// Runtime service sets, by customer name (only where they differ from the file).
     overrides: BTreeMap<String, ServiceSet>,
     /// Reactive mode: addresses whose flows are installed, by cookie owner.
-    active: BTreeSet<OwnerId>,
+    active: OwnerSet,
     /// The address of each cookie owner in `compiled`.
     owners: HashMap<OwnerId, AddressId>,
-    /// Desired entries per junction index.
+    /// Desired entries per junction index, except address entries (those are in `addressed`).
     desired: Vec<Vec<FlowEntry>>,
+    /// Desired address entries ([`is_address_cookie`]) per junction index, by cookie owner:
+    /// a reactive activation or withdrawal touches one owner here, not the tables.
+    addressed: Vec<Owned>,
     /// VMs declared down by health probing, by name.
     probe_down: BTreeSet<String>,
     /// Entries added to the compiled tables (health probe returns): `(junction, entry)`.
     extra: Vec<(usize, FlowEntry)>,
+    /// Failover and balance pins, live bypass links ([`super::pins`]).
+    steering: super::pins::Steering,
 }
 
 fn compile_error(e: flowfall_compile::Error) -> CoreError {
@@ -56,17 +64,21 @@ impl Model {
         let topology = Arc::new(topology);
         let live = LiveVms::all(&topology);
         let compiled = Compilation::new(Arc::clone(&topology), live, 0).map_err(compile_error)?;
+        let steering = super::pins::Steering::new(&topology);
         let mut m = Model {
             topology,
             compiled,
+            index: AddressIndex::default(),
             admin_down: BTreeSet::new(),
             port_down: BTreeSet::new(),
             overrides: BTreeMap::new(),
-            active: BTreeSet::new(),
+            active: OwnerSet::default(),
             owners: HashMap::new(),
             desired: Vec::new(),
+            addressed: Vec::new(),
             probe_down: BTreeSet::new(),
             extra: Vec::new(),
+            steering,
         };
         m.recompile(0)?;
         Ok(m)
@@ -75,6 +87,26 @@ impl Model {
     /// The topology as configured.
     pub fn topology(&self) -> &Topology {
         &self.topology
+    }
+
+    /// The topology as configured, shared.
+    pub fn topology_arc(&self) -> &Arc<Topology> {
+        &self.topology
+    }
+
+    /// The topology compiled: the configured one with the runtime service changes applied.
+    pub fn compiled_topology(&self) -> &Arc<Topology> {
+        self.compiled.topology()
+    }
+
+    /// Pins and live bypass links.
+    pub(super) fn steering(&self) -> &super::pins::Steering {
+        &self.steering
+    }
+
+    /// Pins and live bypass links, to change them (recompile after).
+    pub(super) fn steering_mut(&mut self) -> &mut super::pins::Steering {
+        &mut self.steering
     }
 
     /// Whether flows are installed per first packet.
@@ -157,6 +189,14 @@ impl Model {
         }
     }
 
+    /// The customer name and prefix of the address whose entries carry cookie owner `owner`.
+    pub fn address_key(&self, owner: OwnerId) -> Option<(String, ipnet::IpNet)> {
+        let id = self.owners.get(&owner)?;
+        let address = self.compiled.address(*id)?;
+        let customer = self.topology.customer(address.customer)?;
+        Some((customer.name.clone(), address.prefix))
+    }
+
     /// The customer whose address entries carry cookie owner `owner`, if any.
     pub fn customer_of_owner(&self, owner: OwnerId) -> Option<&Customer> {
         let id = self.owners.get(&owner)?;
@@ -165,8 +205,22 @@ impl Model {
     }
 
     /// The desired entries of junction `index`.
-    pub fn desired_junction(&self, index: usize) -> &[FlowEntry] {
-        self.desired.get(index).map_or(&[], Vec::as_slice)
+    pub fn desired_junction(&self, index: usize) -> impl Iterator<Item = &FlowEntry> {
+        let owned = self
+            .addressed
+            .get(index)
+            .into_iter()
+            .flat_map(|m| m.values().flatten());
+        self.desired.get(index).into_iter().flatten().chain(owned)
+    }
+
+    /// The desired address entries of cookie owner `owner` on junction `index`: a lookup, not
+    /// a scan of the table.
+    pub fn desired_owned(&self, index: usize, owner: OwnerId) -> &[FlowEntry] {
+        self.addressed
+            .get(index)
+            .and_then(|m| m.get(&owner))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The services in effect for a customer.
@@ -281,7 +335,11 @@ impl Model {
             }
         });
         self.admin_down.retain(|vm| new.vm_by_name(vm).is_some());
+        let live = self.live_vms();
+        let old_steering = self.steering.clone();
+        self.steering.reloaded(&old, &new, &live);
         if let Err(e) = self.recompile(generation) {
+            self.steering = old_steering;
             self.topology = old;
             self.overrides = old_overrides;
             self.admin_down = old_admin;
@@ -311,9 +369,12 @@ impl Model {
         let junction = self
             .junction_for(dpid, header.vlan)
             .ok_or_else(|| "datapath not in the topology".to_string())?;
-        let packet =
-            Packet::ip(in_port, header.src, header.dst, header.tos).map_err(|e| e.to_string())?;
-        let id = self.compiled.locate(junction, &packet).ok_or_else(|| {
+        // Validates the pair of addresses (one family).
+        Packet::ip(in_port, header.src, header.dst, header.tos).map_err(|e| e.to_string())?;
+        let located = self
+            .index
+            .locate(&self.topology, junction, in_port, header.src, header.dst);
+        let id = located.ok_or_else(|| {
             format!(
                 "no customer address for {} -> {} on port {in_port} of J{junction}",
                 header.src, header.dst
@@ -333,22 +394,19 @@ impl Model {
 
     /// Adds the entries of address `id` to the desired tables.
     fn add_address(&mut self, id: AddressId) {
-        for (k, e) in self.address_entries(&self.compiled, id) {
-            if let Some(v) = self.desired.get_mut(k) {
-                v.push(e);
-            }
-        }
+        let entries = self.address_entries(&self.compiled, id);
+        add_owned(&mut self.addressed, entries);
     }
 
     /// Reactive mode: withdraws the address owning `cookie` (its entries leave the desired
     /// tables); its owner when it was active.
     pub fn deactivate(&mut self, cookie: Cookie) -> Option<OwnerId> {
         let owner = cookie.owner();
-        if !is_address_entry(cookie) || !self.active.remove(&owner) {
+        if !is_address_cookie(cookie) || !self.active.remove(&owner) {
             return None;
         }
-        for entries in &mut self.desired {
-            entries.retain(|e| e.cookie.owner() != owner || !is_address_entry(e.cookie));
+        for m in &mut self.addressed {
+            m.remove(&owner);
         }
         Some(owner)
     }
@@ -363,7 +421,7 @@ impl Model {
         let mut learned = Vec::new();
         for e in table.iter() {
             let owner = e.cookie.owner();
-            if is_address_entry(e.cookie)
+            if is_address_cookie(e.cookie)
                 && let Some(&id) = self.owners.get(&owner)
                 && self.active.insert(owner)
             {
@@ -390,10 +448,14 @@ impl Model {
     /// Compiles the desired tables from the model, stamping `generation` into new cookies.
     pub fn recompile(&mut self, generation: u64) -> Result<(), CoreError> {
         let effective = self.effective_topology()?;
-        let live = LiveVms::from_ids(&effective, self.live_vms()).map_err(compile_error)?;
+        let live = self.live_vms();
+        let inputs = self
+            .steering
+            .inputs(&effective, &live)
+            .map_err(compile_error)?;
         // Cookie generations are 16 bits; they only tell entries' ages apart.
-        let compiled =
-            Compilation::new(effective, live, generation as u16).map_err(compile_error)?;
+        let compiled = Compilation::with_inputs(effective, inputs, generation as u16)
+            .map_err(compile_error)?;
         let owners: HashMap<OwnerId, AddressId> = compiled
             .addresses()
             .iter()
@@ -406,16 +468,13 @@ impl Model {
             .into_iter()
             .map(|s| s.entries)
             .collect();
+        let mut addressed: Vec<Owned> = vec![Owned::default(); desired.len()];
         if self.is_reactive() {
             // Address entries only for the active addresses (punt entries for the others).
             self.active.retain(|o| owners.contains_key(o));
             for owner in &self.active {
                 if let Some(&id) = owners.get(owner) {
-                    for (k, e) in self.address_entries(&compiled, id) {
-                        if let Some(v) = desired.get_mut(k) {
-                            v.push(e);
-                        }
-                    }
+                    add_owned(&mut addressed, self.address_entries(&compiled, id));
                 }
             }
         } else {
@@ -442,9 +501,19 @@ impl Model {
                 v.push(e.clone());
             }
         }
+        // Address entries (all of them in proactive mode) go to the index by owner.
+        for (k, entries) in desired.iter_mut().enumerate() {
+            let (owned, rest): (Vec<FlowEntry>, Vec<FlowEntry>) = std::mem::take(entries)
+                .into_iter()
+                .partition(|e| is_address_cookie(e.cookie));
+            *entries = rest;
+            add_owned(&mut addressed, owned.into_iter().map(|e| (k, e)));
+        }
+        self.index = AddressIndex::new(&compiled);
         self.compiled = compiled;
         self.owners = owners;
         self.desired = desired;
+        self.addressed = addressed;
         Ok(())
     }
 
@@ -559,6 +628,8 @@ impl Model {
                 state: None,
                 rtt_ms: None,
                 loss: None,
+                load_bytes_per_s: None,
+                load_packets_per_s: None,
             })
             .collect()
     }
@@ -626,12 +697,17 @@ impl Model {
     }
 }
 
-/// Whether a cookie names an address entry (upstream or downstream).
-fn is_address_entry(cookie: Cookie) -> bool {
-    matches!(
-        cookie.kind(),
-        Some(CookieKind::Upstream | CookieKind::Downstream)
-    )
+/// The address entries of one junction, by cookie owner.
+type Owned = OwnerMap<Vec<FlowEntry>>;
+
+/// Files address entries `(junction, entry)` under their cookie owners (entries of unknown
+/// junctions are dropped, as the tables would).
+fn add_owned(addressed: &mut [Owned], entries: impl IntoIterator<Item = (usize, FlowEntry)>) {
+    for (k, e) in entries {
+        if let Some(m) = addressed.get_mut(k) {
+            m.entry(e.cookie.owner()).or_default().push(e);
+        }
+    }
 }
 
 /// Rewriting a J0 upstream entry compiled for a customer's new ToS value so that it matches

@@ -109,6 +109,7 @@ impl Controller {
         customer: &str,
         services: &[String],
     ) -> Result<u64, CoreError> {
+        self.health_clock(now);
         if self.model.set_services(customer, services)? {
             tracing::info!(customer, ?services, "services changed");
             self.model_changed(now);
@@ -119,9 +120,13 @@ impl Controller {
     /// Sets a VM's administrative liveness (e.g. from a health monitor) and pushes the
     /// difference. Returns the model generation to wait for.
     pub fn set_vm_live(&mut self, now: Instant, vm: &str, live: bool) -> Result<u64, CoreError> {
-        if self.model.set_admin_live(vm, live)? {
+        self.health_clock(now);
+        let admin = self.model.set_admin_live(vm, live)?;
+        let released = live && self.nat_release(vm);
+        if admin || released {
             tracing::info!(vm, live, "VM liveness changed");
             self.model_changed(now);
+            self.check_layers();
         }
         Ok(self.generation)
     }
@@ -129,9 +134,10 @@ impl Controller {
     /// Replaces the topology (config reload) and pushes only the difference (warm reload).
     /// Runtime service changes survive unless the file changed that customer's services.
     pub fn reload(&mut self, now: Instant, topology: Topology) -> Result<u64, CoreError> {
+        self.health_clock(now);
         self.model.reload(topology, self.generation + 1)?;
         self.generation += 1;
-        if let Err(e) = self.health_reloaded() {
+        if let Err(e) = self.health_reloaded(now) {
             tracing::warn!(error = %e, "health probing after the reload");
         }
         tracing::info!(generation = self.generation, "topology reloaded");

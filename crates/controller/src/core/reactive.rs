@@ -15,7 +15,7 @@ use flowfall_ofp::message::Message;
 use flowfall_ofp::packet_in::PacketIn;
 use flowfall_ofp::packet_out::PacketOut;
 use flowfall_ofp::{Oxm, port::port_no};
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use super::channel::Phase;
 use super::packet;
@@ -75,7 +75,8 @@ impl Controller {
             }
         };
         if let Some(owner) = activated {
-            info!(src = %header.src, dst = %header.dst, "reactive: installing the address's path");
+            // Per packet: debug, not info (a log line per new address costs a write).
+            debug!(src = %header.src, dst = %header.dst, "reactive: installing the address's path");
             self.desired_changed(now, owner);
         }
         let out = PacketOut {
@@ -100,8 +101,8 @@ impl Controller {
             dpid,
             out,
         });
-        if !self.sync.busy() {
-            self.flush_packet_outs(self.generation);
+        if let Some(confirmed) = self.sync.confirmed(self.generation) {
+            self.flush_packet_outs(confirmed);
         }
     }
 

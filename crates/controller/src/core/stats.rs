@@ -19,9 +19,10 @@
 //! dropped), one sample kept per J0 address entry, one total per customer of the topology.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use flowfall_compile::FlowEntry;
-use flowfall_compile::cookie::{Cookie, CookieKind};
+use flowfall_compile::cookie::{Cookie, CookieKind, OwnerId};
 use flowfall_ofp::message::Message;
 use flowfall_ofp::multipart::{
     FlowStats, FlowStatsRequest, MultipartReply, MultipartReplyBody, MultipartRequest,
@@ -83,6 +84,8 @@ enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Sample {
     customer: String,
+    /// The address entry's cookie owner (its customer address).
+    owner: OwnerId,
     direction: Direction,
     count: TrafficCount,
 }
@@ -197,7 +200,7 @@ impl Controller {
     }
 
     /// One part of the answer to our poll on `conn` (see [`Traffic::expects`]).
-    pub(super) fn on_traffic_stats(&mut self, conn: ConnId, reply: MultipartReply) {
+    pub(super) fn on_traffic_stats(&mut self, now: Instant, conn: ConnId, reply: MultipartReply) {
         let Some(mut pending) = self.traffic.pending.remove(&conn) else {
             return;
         };
@@ -225,10 +228,16 @@ impl Controller {
             self.traffic.pending.insert(conn, pending);
             return;
         }
+        let per_address: Vec<(OwnerId, u64, u64)> = pending
+            .samples
+            .values()
+            .map(|s| (s.owner, s.count.bytes, s.count.packets))
+            .collect();
         let topo = self.model.topology();
         self.traffic.fold(pending.dpid, pending.samples, |name| {
             topo.customer_by_name(name).is_some()
         });
+        self.balance_observe(now, per_address);
     }
 
     /// The sample of one flow-stats entry of `dpid`, if it is a J0 address entry of a known
@@ -249,6 +258,7 @@ impl Controller {
             FlowKey::of(&entry),
             Sample {
                 customer: customer.name.clone(),
+                owner: cookie.owner(),
                 direction,
                 count: TrafficCount {
                     packets: s.packet_count,
@@ -278,6 +288,7 @@ mod tests {
     fn sample(customer: &str, direction: Direction, packets: u64) -> Sample {
         Sample {
             customer: customer.into(),
+            owner: OwnerId::default(),
             direction,
             count: TrafficCount {
                 packets,

@@ -1,4 +1,4 @@
-//! Bringing every connected switch to the compiled tables, one run at a time.
+//! Bringing every connected switch to the compiled tables.
 //!
 //! A run takes the difference between what each ready switch holds (`installed`, the
 //! controller's belief, confirmed by barriers) and its desired table, ordered by
@@ -6,13 +6,23 @@
 //! deletes: architecture §5). Every phase is sent to every switch it touches, followed by a
 //! barrier; the next phase starts when all barriers are answered. The belief changes only when
 //! a barrier confirms a batch, minus the entries the switch refused with an ERROR. Entries with
-//! foreign cookies are never deleted. Changes that arrive during a run start another run when
-//! it ends, so updates never interleave.
+//! foreign cookies are never deleted.
+//!
+//! Runs over whole tables ([`Scope::All`]: recompiles, reconnects) never overlap anything.
+//! Runs over a few addresses' entries ([`Scope::Owners`]: reactive activations and
+//! withdrawals) may overlap each other, up to [`MAX_RUNS`] at once, as long as no address is
+//! in two of them: their entries are disjoint, so each run's phases keep their order and
+//! a new address's path need not wait for the previous batch's barriers. Changes that cannot
+//! start at once (an overlap, or too many runs) start when a run ends.
+//!
+//! A packet waiting for its flows (reactive mode) and [`Output::Synced`] follow the
+//! *confirmed generation*: the newest model generation every change up to which is
+//! confirmed on every ready switch.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::time::Instant;
 
-use flowfall_compile::cookie::{CookieKind, OwnerId};
+use flowfall_compile::cookie::OwnerId;
 use flowfall_compile::diff::{Op, Phase as DiffPhase};
 use flowfall_compile::tables::{SwitchTable, Tables};
 use flowfall_compile::{Diff, FlowEntry};
@@ -25,6 +35,9 @@ use super::channel::Phase;
 use super::table::FlowSet;
 use super::{ConnId, Controller, Output};
 use crate::metrics::ErrorKind;
+
+/// Most runs in flight at once (only owner-scoped runs overlap).
+pub(crate) const MAX_RUNS: usize = 8;
 
 /// The operations sent to one switch in the current phase.
 #[derive(Debug)]
@@ -40,7 +53,14 @@ type Step = BTreeMap<u64, Vec<Op>>;
 
 #[derive(Debug)]
 struct Run {
+    /// Identifies the run while it is in flight.
+    id: u64,
+    /// Model generation when it started (for logs).
     generation: u64,
+    /// The oldest model generation among the changes it carries.
+    low: u64,
+    /// What it compares (overlap checks).
+    scope: Scope,
     since: Option<Instant>,
     /// Whether the run sends anything (empty runs are not timed).
     pushed: bool,
@@ -70,30 +90,107 @@ impl Scope {
     }
 }
 
+/// Changes not pushed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Pending {
+    scope: Scope,
+    /// The oldest model generation among them.
+    low: u64,
+    /// When the oldest of them happened.
+    since: Instant,
+}
+
+impl Pending {
+    fn merge(self, other: Pending) -> Pending {
+        Pending {
+            scope: self.scope.merge(other.scope),
+            low: self.low.min(other.low),
+            since: self.since.min(other.since),
+        }
+    }
+}
+
+/// Adds `p` to the changes in `slot`.
+fn merge_into(slot: &mut Option<Pending>, p: Pending) {
+    *slot = Some(match slot.take() {
+        Some(have) => have.merge(p),
+        None => p,
+    });
+}
+
 /// Update state of the controller.
 #[derive(Debug, Default)]
 pub(super) struct Sync {
-    run: Option<Run>,
-    /// What changed while a run was in flight: another run starts when it ends.
-    pub(super) again: Option<Scope>,
-    /// When the oldest change not yet pushed happened.
-    since: Option<Instant>,
+    /// Runs in flight, oldest first.
+    runs: Vec<Run>,
+    next_run: u64,
+    /// Changes that could not start a run yet: they start when a run ends.
+    pub(super) again: Option<Pending>,
+    /// Reactive activations and withdrawals of the events being handled: pushed together
+    /// when the batch of events is done ([`Controller::push_deferred`]), one sync for all.
+    deferred: Option<Pending>,
 }
 
 impl Sync {
-    /// If `xid` is a flow mod of the current phase on `conn`, marks it failed and returns its
+    /// If `xid` is a flow mod of a phase in flight on `conn`, marks it failed and returns its
     /// entry.
     pub(super) fn flow_mod_failed(&mut self, conn: ConnId, xid: u32) -> Option<FlowEntry> {
-        let run = self.run.as_mut()?;
-        let batch = run.current.values_mut().find(|b| b.conn == conn)?;
-        let (_, op) = batch.ops.iter().find(|(x, _)| *x == xid)?;
-        batch.failed.insert(xid);
-        Some(op.entry().clone())
+        self.runs.iter_mut().find_map(|run| {
+            let batch = run.current.values_mut().find(|b| b.conn == conn)?;
+            let (_, op) = batch.ops.iter().find(|(x, _)| *x == xid)?;
+            batch.failed.insert(xid);
+            Some(op.entry().clone())
+        })
     }
 
-    /// Whether a run is in flight.
-    pub(super) fn busy(&self) -> bool {
-        self.run.is_some()
+    /// The newest generation every change up to which is confirmed (`current` when nothing
+    /// is in flight or waiting); `None` while a change of generation 0 is unconfirmed.
+    pub(super) fn confirmed(&self, current: u64) -> Option<u64> {
+        let low = self
+            .runs
+            .iter()
+            .map(|r| r.low)
+            .chain(self.again.iter().map(|p| p.low))
+            .chain(self.deferred.iter().map(|p| p.low))
+            .min();
+        match low {
+            None => Some(current),
+            Some(l) => l.checked_sub(1),
+        }
+    }
+
+    /// Whether a run over `scope` may start now.
+    fn may_start(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => self.runs.is_empty(),
+            Scope::Owners(_) => {
+                self.runs.len() < MAX_RUNS && self.runs.iter().all(|r| r.scope != Scope::All)
+            }
+        }
+    }
+
+    /// Splits owner-scoped changes into those that may start now (no run in flight has
+    /// them) and those that must wait.
+    fn split_free(&self, p: Pending) -> (Option<Pending>, Option<Pending>) {
+        let Scope::Owners(owners) = &p.scope else {
+            return (Some(p), None);
+        };
+        let busy = |o: &OwnerId| {
+            self.runs
+                .iter()
+                .any(|r| matches!(&r.scope, Scope::Owners(s) if s.contains(o)))
+        };
+        let (wait, free): (BTreeSet<OwnerId>, BTreeSet<OwnerId>) =
+            owners.iter().copied().partition(busy);
+        let (low, since) = (p.low, p.since);
+        let part = |set: BTreeSet<OwnerId>| {
+            (!set.is_empty()).then_some(Pending {
+                scope: Scope::Owners(set),
+                low,
+                since,
+            })
+        };
+        (part(free), part(wait))
     }
 }
 
@@ -131,23 +228,56 @@ impl Controller {
     }
 
     /// The address entries of `owner` changed in the desired tables without a recompile
-    /// (reactive activation or withdrawal): bump the generation and push them.
+    /// (reactive activation or withdrawal): bump the generation; the entries are pushed with
+    /// those of every other owner changed by the same batch of events
+    /// ([`Controller::push_deferred`]).
     pub(super) fn desired_changed(&mut self, now: Instant, owner: OwnerId) {
         self.generation += 1;
-        self.request_sync(now, Scope::Owners(BTreeSet::from([owner])));
+        let change = Pending {
+            scope: Scope::Owners(BTreeSet::from([owner])),
+            low: self.generation,
+            since: now,
+        };
+        merge_into(&mut self.sync.deferred, change);
     }
 
-    /// Something may differ between a switch and its desired table: push it now, or after
-    /// the run in flight.
+    /// Pushes the owners changed by the events just handled: one sync (or one follow-up of
+    /// the runs in flight) for the whole batch.
+    pub(super) fn push_deferred(&mut self, now: Instant) {
+        if let Some(p) = self.sync.deferred.take() {
+            self.enqueue(now, p);
+        }
+    }
+
+    /// Something may differ between a switch and its desired table: push it now, or when
+    /// the runs in flight allow.
     pub(super) fn request_sync(&mut self, now: Instant, scope: Scope) {
-        self.sync.since.get_or_insert(now);
-        if self.sync.busy() {
-            self.sync.again = Some(match self.sync.again.take() {
-                Some(pending) => pending.merge(scope),
-                None => scope,
-            });
-        } else {
-            self.start_sync(now, scope);
+        let p = Pending {
+            scope,
+            low: self.generation,
+            since: now,
+        };
+        self.enqueue(now, p);
+    }
+
+    fn enqueue(&mut self, now: Instant, p: Pending) {
+        merge_into(&mut self.sync.again, p);
+        self.pump(now);
+    }
+
+    /// Starts runs for the waiting changes as far as the runs in flight allow.
+    fn pump(&mut self, now: Instant) {
+        while let Some(p) = self.sync.again.take() {
+            if !self.sync.may_start(&p.scope) {
+                self.sync.again = Some(p);
+                return;
+            }
+            let (free, wait) = self.sync.split_free(p);
+            self.sync.again = wait;
+            let Some(free) = free else {
+                return;
+            };
+            self.start_sync(now, free);
         }
     }
 
@@ -159,16 +289,11 @@ impl Controller {
 
     /// The ordered difference between what the given datapaths hold and their desired
     /// tables (within `scope`). Deletes of foreign entries are dropped.
+    ///
+    /// With [`Scope::Owners`] both sides come from the owner indexes ([`FlowSet::owned_by`],
+    /// [`Model::desired_owned`](super::model::Model::desired_owned)), so the cost is in
+    /// proportion to those owners' entries, not to the tables.
     pub(super) fn diff_of(&self, dpids: &[u64], scope: &Scope) -> Diff {
-        let in_scope = |e: &FlowEntry| match scope {
-            Scope::All => true,
-            Scope::Owners(owners) => {
-                matches!(
-                    e.cookie.kind(),
-                    Some(CookieKind::Upstream | CookieKind::Downstream)
-                ) && owners.contains(&e.cookie.owner())
-            }
-        };
         let empty = FlowSet::new();
         let mut old = Tables::default();
         let mut new = Tables::default();
@@ -177,6 +302,26 @@ impl Controller {
                 continue;
             }
             let installed = self.installed.get(&sw.dpid).unwrap_or(&empty);
+            let here = |e: &&FlowEntry| self.model.position(sw.dpid, e) == sw.index;
+            let (have, want): (Vec<FlowEntry>, Vec<FlowEntry>) = match scope {
+                Scope::All => (
+                    installed.iter().filter(here).cloned().collect(),
+                    self.model.desired_junction(sw.index).cloned().collect(),
+                ),
+                Scope::Owners(owners) => (
+                    owners
+                        .iter()
+                        .flat_map(|&o| installed.owned_by(o))
+                        .filter(here)
+                        .cloned()
+                        .collect(),
+                    owners
+                        .iter()
+                        .flat_map(|&o| self.model.desired_owned(sw.index, o))
+                        .cloned()
+                        .collect(),
+                ),
+            };
             let table = |entries: Vec<FlowEntry>| SwitchTable {
                 index: sw.index,
                 name: sw.name.clone(),
@@ -184,21 +329,8 @@ impl Controller {
                 vlan: sw.vlan,
                 entries,
             };
-            old.switches.push(table(
-                installed
-                    .iter()
-                    .filter(|e| in_scope(e) && self.model.position(sw.dpid, e) == sw.index)
-                    .cloned()
-                    .collect(),
-            ));
-            new.switches.push(table(
-                self.model
-                    .desired_junction(sw.index)
-                    .iter()
-                    .filter(|e| in_scope(e))
-                    .cloned()
-                    .collect(),
-            ));
+            old.switches.push(table(have));
+            new.switches.push(table(want));
         }
         let mut diff = Diff::between(&old, &new, self.model.layers());
         // Foreign entries only ever appear as deletes (a desired entry on their key replaces
@@ -207,24 +339,36 @@ impl Controller {
         diff
     }
 
-    fn start_sync(&mut self, now: Instant, scope: Scope) {
+    fn start_sync(&mut self, now: Instant, p: Pending) {
         let ready: Vec<u64> = self
             .by_dpid
             .keys()
             .copied()
             .filter(|&d| self.ready_conn(d).is_some())
             .collect();
-        let diff = self.diff_of(&ready, &scope);
+        let diff = self.diff_of(&ready, &p.scope);
         if !diff.is_empty() {
             let s = diff.stats();
-            info!(
-                generation = self.generation,
-                adds = s.adds,
-                modifies = s.modifies,
-                deletes = s.deletes,
-                phases = diff.phases.len(),
-                "pushing update"
-            );
+            let log = matches!(p.scope, Scope::All);
+            if log {
+                info!(
+                    generation = self.generation,
+                    adds = s.adds,
+                    modifies = s.modifies,
+                    deletes = s.deletes,
+                    phases = diff.phases.len(),
+                    "pushing update"
+                );
+            } else {
+                debug!(
+                    generation = self.generation,
+                    adds = s.adds,
+                    modifies = s.modifies,
+                    deletes = s.deletes,
+                    phases = diff.phases.len(),
+                    "pushing address entries"
+                );
+            }
         }
         let topo = self.model.topology();
         let dpid_of = |k: usize| topo.switch(k).map(|s| s.dpid);
@@ -241,24 +385,29 @@ impl Controller {
                 step
             })
             .collect();
-        self.sync.run = Some(Run {
+        let id = self.sync.next_run;
+        self.sync.next_run += 1;
+        self.sync.runs.push(Run {
+            id,
             generation: self.generation,
-            since: self.sync.since.take(),
+            low: p.low,
+            scope: p.scope,
+            since: Some(p.since),
             pushed: !steps.is_empty(),
             steps,
             current: BTreeMap::new(),
         });
-        self.next_step(now);
+        self.next_step(now, id);
     }
 
-    /// Sends the next phase, or finishes the run.
-    fn next_step(&mut self, now: Instant) {
+    /// Sends the next phase of run `id`, or finishes it.
+    fn next_step(&mut self, now: Instant, id: u64) {
         loop {
-            let Some(run) = self.sync.run.as_mut() else {
+            let Some(run) = self.sync.runs.iter_mut().find(|r| r.id == id) else {
                 return;
             };
             let Some(step) = run.steps.pop_front() else {
-                return self.finish_sync(now);
+                return self.finish_sync(now, id);
             };
             let mut current = BTreeMap::new();
             for (dpid, ops) in step {
@@ -289,31 +438,32 @@ impl Controller {
             if current.is_empty() {
                 continue;
             }
-            if let Some(run) = self.sync.run.as_mut() {
+            if let Some(run) = self.sync.runs.iter_mut().find(|r| r.id == id) {
                 run.current = current;
             }
             return;
         }
     }
 
-    fn finish_sync(&mut self, now: Instant) {
-        let Some(run) = self.sync.run.take() else {
+    fn finish_sync(&mut self, now: Instant, id: u64) {
+        let Some(i) = self.sync.runs.iter().position(|r| r.id == id) else {
             return;
         };
+        let run = self.sync.runs.remove(i);
         if let (Some(since), true) = (run.since, run.pushed) {
             self.metrics
                 .update_latency
                 .observe(now.saturating_duration_since(since));
         }
         debug!(generation = run.generation, "update confirmed");
-        self.outputs.push_back(Output::Synced {
-            generation: run.generation,
-        });
-        self.flush_packet_outs(run.generation);
-        self.maybe_start_health(now);
-        if let Some(scope) = self.sync.again.take() {
-            self.start_sync(now, scope);
+        if let Some(confirmed) = self.sync.confirmed(self.generation) {
+            self.outputs.push_back(Output::Synced {
+                generation: confirmed,
+            });
+            self.flush_packet_outs(confirmed);
         }
+        self.maybe_start_health(now);
+        self.pump(now);
     }
 
     /// A BARRIER_REPLY: the batch before it is in effect.
@@ -321,21 +471,18 @@ impl Controller {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.barriers.remove(&xid);
         }
-        let Some(run) = self.sync.run.as_mut() else {
+        let found = self.sync.runs.iter_mut().find_map(|run| {
+            let dpid = run
+                .current
+                .iter()
+                .find(|(_, b)| b.conn == conn && b.barrier == xid)
+                .map(|(&d, _)| d)?;
+            let batch = run.current.remove(&dpid)?;
+            Some((run.id, dpid, batch, run.current.is_empty()))
+        });
+        let Some((id, dpid, batch, done)) = found else {
             return;
         };
-        let Some(dpid) = run
-            .current
-            .iter()
-            .find(|(_, b)| b.conn == conn && b.barrier == xid)
-            .map(|(&d, _)| d)
-        else {
-            return;
-        };
-        let Some(batch) = run.current.remove(&dpid) else {
-            return;
-        };
-        let done = run.current.is_empty();
         let set = self.installed.entry(dpid).or_default();
         for (x, op) in batch.ops {
             if !batch.failed.contains(&x) {
@@ -343,17 +490,23 @@ impl Controller {
             }
         }
         if done {
-            self.next_step(now);
+            self.next_step(now, id);
         }
     }
 
-    /// A switch went away: the run no longer waits for it (it reconciles when it returns).
+    /// A switch went away: the runs no longer wait for it (it reconciles when it returns).
     pub(super) fn sync_switch_gone(&mut self, now: Instant, dpid: u64) {
-        let Some(run) = self.sync.run.as_mut() else {
-            return;
-        };
-        if run.current.remove(&dpid).is_some() && run.current.is_empty() {
-            self.next_step(now);
+        let done: Vec<u64> = self
+            .sync
+            .runs
+            .iter_mut()
+            .filter_map(|run| {
+                let waited = run.current.remove(&dpid).is_some();
+                (waited && run.current.is_empty()).then_some(run.id)
+            })
+            .collect();
+        for id in done {
+            self.next_step(now, id);
         }
     }
 }

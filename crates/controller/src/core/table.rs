@@ -9,10 +9,12 @@
 //! (`OFPMP_FLOW`) would see every entry as foreign, and deleting the "foreign" copy would
 //! remove the entry just installed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use flowfall_compile::FlowEntry;
+use flowfall_compile::cookie::{Cookie, CookieKind, OwnerId};
 use flowfall_ofp::{MacAddr, Match, Oxm};
 
 /// The identity of a flow entry on a switch.
@@ -105,6 +107,19 @@ fn normalise_field(o: &Oxm) -> Option<Oxm> {
     })
 }
 
+/// Whether `m` is in normal form already (fields sorted, no reducible mask): checked without
+/// allocating, so entries compiled in normal form are stored as they are.
+pub fn is_normal(m: &Match) -> bool {
+    let sorted = m
+        .fields
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if (a.class(), a.field()) <= (b.class(), b.field())));
+    sorted
+        && m.fields
+            .iter()
+            .all(|o| normalise_field(o).as_ref() == Some(o))
+}
+
 /// The match in normal form (see the module docs).
 pub fn normalise(m: &Match) -> Match {
     let mut fields: Vec<Oxm> = m.fields.iter().filter_map(normalise_field).collect();
@@ -112,13 +127,64 @@ pub fn normalise(m: &Match) -> Match {
     Match { fields }
 }
 
+/// Hashes a cookie owner for the by-owner indexes. Owner ids are already a hash of the
+/// customer and prefix (`flowfall_compile::cookie`), 44 uniform bits: one multiplication
+/// spreads them over the 64 bits a hash table uses, with none of SipHash's cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OwnerHasher(u64);
+
+impl Hasher for OwnerHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(FIB);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(FIB);
+    }
+}
+
+/// 2^64 / golden ratio (Fibonacci hashing).
+const FIB: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A hash map keyed by cookie owner.
+pub type OwnerMap<V> = HashMap<OwnerId, V, BuildHasherDefault<OwnerHasher>>;
+
+/// A set of cookie owners.
+pub type OwnerSet = HashSet<OwnerId, BuildHasherDefault<OwnerHasher>>;
+
+/// Whether a cookie names an address entry (upstream or downstream, architecture §4): the
+/// entries a reactive activation adds and an idle withdrawal removes, indexed by owner.
+pub fn is_address_cookie(cookie: Cookie) -> bool {
+    matches!(
+        cookie.kind(),
+        Some(CookieKind::Upstream | CookieKind::Downstream)
+    )
+}
+
 /// The entries one switch holds (or should hold), by key.
 ///
 /// Every entry is stored with its match in normal form, so the same entry read back from a
-/// switch and compiled by the controller compare equal.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// switch and compiled by the controller compare equal. Address entries (see
+/// [`is_address_cookie`]) are also indexed by their cookie owner, so the entries of a few
+/// addresses are found without scanning the table ([`FlowSet::owned_by`]).
+#[derive(Debug, Clone, Default)]
 pub struct FlowSet {
     entries: HashMap<FlowKey, FlowEntry>,
+    /// Keys of the address entries, by cookie owner.
+    by_owner: OwnerMap<Vec<FlowKey>>,
+}
+
+impl PartialEq for FlowSet {
+    /// Two sets are equal when they hold the same entries (the index follows from them).
+    fn eq(&self, other: &FlowSet) -> bool {
+        self.entries == other.entries
+    }
 }
 
 /// Sort order for listings: by table, then priority (high first), then cookie.
@@ -144,8 +210,41 @@ impl FlowSet {
 
     /// Adds or replaces an entry (its match put in normal form).
     pub fn insert(&mut self, mut entry: FlowEntry) {
-        entry.match_ = normalise(&entry.match_);
-        self.entries.insert(FlowKey::of(&entry), entry);
+        if !is_normal(&entry.match_) {
+            entry.match_ = normalise(&entry.match_);
+        }
+        // The match is in normal form already: its fields are the key's.
+        let key = FlowKey {
+            table_id: entry.table_id,
+            priority: entry.priority,
+            fields: entry.match_.fields.clone(),
+        };
+        let cookie = entry.cookie;
+        if let Some(old) = self.entries.insert(key.clone(), entry) {
+            if old.cookie == cookie {
+                return;
+            }
+            self.unindex(old.cookie, &key);
+        }
+        if is_address_cookie(cookie) {
+            self.by_owner.entry(cookie.owner()).or_default().push(key);
+        }
+    }
+
+    /// Drops `key` from the owner index of `cookie`.
+    fn unindex(&mut self, cookie: Cookie, key: &FlowKey) {
+        if !is_address_cookie(cookie) {
+            return;
+        }
+        let owner = cookie.owner();
+        if let Some(keys) = self.by_owner.get_mut(&owner) {
+            if let Some(i) = keys.iter().position(|k| k == key) {
+                keys.swap_remove(i);
+            }
+            if keys.is_empty() {
+                self.by_owner.remove(&owner);
+            }
+        }
     }
 
     /// Changes the instructions of the entry with `entry`'s key, keeping its cookie (what
@@ -161,7 +260,25 @@ impl FlowSet {
 
     /// Removes the entry with `entry`'s key.
     pub fn remove(&mut self, entry: &FlowEntry) -> Option<FlowEntry> {
-        self.entries.remove(&FlowKey::of(entry))
+        let key = FlowKey::of(entry);
+        let gone = self.entries.remove(&key)?;
+        self.unindex(gone.cookie, &key);
+        Some(gone)
+    }
+
+    /// The address entries whose cookie owner is `owner` (see [`is_address_cookie`]), in no
+    /// particular order; a lookup, not a scan of the table.
+    pub fn owned_by(&self, owner: OwnerId) -> impl Iterator<Item = &FlowEntry> {
+        self.by_owner
+            .get(&owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.entries.get(k))
+    }
+
+    /// Number of owners with address entries in the table.
+    pub fn owner_count(&self) -> usize {
+        self.by_owner.len()
     }
 
     /// The entry with this key.
@@ -231,6 +348,8 @@ mod tests {
             .with(Oxm::EthDst(MacAddr([1; 6]), Some(MacAddr([0; 6]))))
             .with(Oxm::InPort(3));
         let n = normalise(&m);
+        assert!(!is_normal(&m));
+        assert!(is_normal(&n));
         assert_eq!(
             n.fields,
             vec![

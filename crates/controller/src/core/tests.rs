@@ -314,7 +314,7 @@ fn mp(flags: u16, body: MultipartReplyBody) -> Message {
 }
 
 /// A flow-stats entry as Open vSwitch would report it: match fields in another order.
-fn flow_stats(e: &flowfall_compile::FlowEntry) -> FlowStats {
+pub(super) fn flow_stats(e: &flowfall_compile::FlowEntry) -> FlowStats {
     let mut fields = e.match_.fields.clone();
     fields.reverse();
     FlowStats {
@@ -1169,7 +1169,15 @@ fn a_vm_that_stops_answering_probes_loses_its_customers_and_gets_them_back_when_
     let mut net = Net::lab();
     let now = net.now;
     net.core
-        .enable_health(now, &super::health::HealthConfig::default())
+        .enable_health(
+            now,
+            // Customers go back to a recovered VM (the default keeps them where they went:
+            // tests_health.rs).
+            &super::health::HealthConfig {
+                return_on_recovery: true,
+                ..Default::default()
+            },
+        )
         .unwrap();
     net.connect_all();
     // The probe-return entries are installed beside the compiled tables.
@@ -1263,3 +1271,6 @@ fn a_vm_that_stops_answering_probes_loses_its_customers_and_gets_them_back_when_
             .contains("flowfall_recoveries_total 1\n")
     );
 }
+
+#[path = "index_tests.rs"]
+mod index;

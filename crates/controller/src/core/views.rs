@@ -131,10 +131,17 @@ pub struct VmView {
     pub live: bool,
     /// Administrative liveness (REST / monitor), independent of port state.
     pub admin_live: bool,
-    /// Probe verdict (`up`, `suspect`, `down`), when health probing runs.
+    /// Probe verdict (`up`, `suspect`, `down`), when health probing runs; `unproven` for a VM
+    /// that never answered a probe and keeps its customers during its start-up grace; `nat`
+    /// for a VM taken out by a NAT alarm (`[health.nat] on_alarm = "fail-over"`).
     pub state: Option<String>,
     /// Probe round-trip time through the VM, milliseconds (EWMA), once a probe returned.
     pub rtt_ms: Option<f64>,
     /// Share of the recent probes lost (0..=1), when health probing runs.
     pub loss: Option<f64>,
+    /// Bytes per second through the VM (its customers' J0 counters, both directions), once
+    /// the load was measured (`[health.balance] interval`).
+    pub load_bytes_per_s: Option<f64>,
+    /// Packets per second through the VM, likewise.
+    pub load_packets_per_s: Option<f64>,
 }

@@ -11,8 +11,14 @@
 //! | GET | `/api/customers/{name}` | one customer |
 //! | PUT | `/api/customers/{name}/services` | body `["firewall", "ids"]` (or `{"services": [...]}`): recompile, push the waypoint-safe diff; `200` once every connected switch confirmed it, `202` if that took longer than the wait |
 //! | GET | `/api/customers/{name}/path` | [`PathView`](crate::core::views::PathView) |
-//! | GET | `/api/vms` | [`VmView`](crate::core::views::VmView) list |
+//! | GET | `/api/vms` | [`VmView`](crate::core::views::VmView) list: liveness, probe state, RTT, loss, load |
 //! | PUT | `/api/vms/{name}/live` | body `true` / `false` (or `{"live": b}`): administrative liveness |
+//! | GET | `/api/health` | [`HealthView`](crate::core::health::HealthView): failovers, recoveries, unproven VMs, empty layers, pins, dead links, alarms at a glance |
+//! | GET | `/api/layers` | [`LayerView`](crate::core::pins::LayerView) list: live VMs per layer, `dropping` / `bypassing` without any |
+//! | GET | `/api/pins` | [`PinView`](crate::core::pins::PinView) list: customer prefixes kept on a VM above the hash (failover, balance) |
+//! | GET | `/api/links` | [`LinkView`](crate::core::links::LinkView) list: bypass links and their LLDP state |
+//! | GET | `/api/alarms` | [`AlarmView`](crate::core::nat::AlarmView) list: NAT-in-chain alarms, most recent first |
+//! | GET | `/api/balance` | [`BalanceView`](crate::core::balance::BalanceView): the last rebalancing round (loads before/after, moves); `404` without health. **A move breaks the moved customer's sessions on a stateful VNF** |
 //! | POST | `/api/reload` | re-read the topology file and push only the diff (like SIGHUP) |
 //! | GET | `/metrics` | Prometheus text format |
 //!
@@ -111,6 +117,12 @@ pub(crate) fn router(handle: ControllerHandle, token: &str) -> Router {
         .route("/api/customers/{name}/path", get(path))
         .route("/api/vms", get(vms))
         .route("/api/vms/{name}/live", put(set_vm_live))
+        .route("/api/health", get(health))
+        .route("/api/layers", get(layers))
+        .route("/api/pins", get(pins))
+        .route("/api/links", get(links))
+        .route("/api/alarms", get(alarms))
+        .route("/api/balance", get(balance))
         .route("/api/reload", post(reload))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(token, require_token))
@@ -161,6 +173,50 @@ async fn path(State(api): State<Api>, Path(name): Path<String>) -> Result<Respon
 
 async fn vms(State(api): State<Api>) -> Result<Response, ApiError> {
     Ok(Json(query(&api, Controller::vm_views).await?).into_response())
+}
+
+async fn health(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::health_view).await?).into_response())
+}
+
+async fn layers(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::layer_views).await?).into_response())
+}
+
+async fn pins(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(query(&api, Controller::pin_views).await?).into_response())
+}
+
+/// Runs a query that needs the time on the core.
+async fn timed<T, F>(api: &Api, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&Controller, std::time::Instant) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    api.handle
+        .call(move |c, now| f(c, now))
+        .await
+        .ok_or_else(stopped)
+}
+
+async fn links(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(timed(&api, Controller::link_views).await?).into_response())
+}
+
+async fn alarms(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(timed(&api, Controller::alarm_views).await?).into_response())
+}
+
+async fn balance(State(api): State<Api>) -> Result<Response, ApiError> {
+    timed(&api, Controller::balance_view)
+        .await?
+        .map(|v| Json(v).into_response())
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::NOT_FOUND,
+                "health is disabled ([health] enabled = false): no load balancing".into(),
+            )
+        })
 }
 
 /// `["a", "b"]` or `{"services": ["a", "b"]}`.

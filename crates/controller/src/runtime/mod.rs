@@ -484,6 +484,9 @@ impl Acceptor {
     }
 }
 
+/// Most connection inputs the core handles in one turn before sending what they produced.
+const MAX_TURN: usize = 256;
+
 struct CoreLoop {
     core: Controller,
     links: HashMap<ConnId, Link>,
@@ -510,7 +513,7 @@ impl CoreLoop {
                 biased;
                 () = cancel.cancelled() => break,
                 Some(Ctl::Call(call)) = ctl.recv() => call(&mut self.core, Instant::now()),
-                Some(input) = conns.recv() => self.conn_input(input),
+                Some(input) = conns.recv() => self.conn_inputs(input, &mut conns),
                 () = sleep => self.core.handle_timeout(Instant::now()),
             }
             self.dispatch();
@@ -530,18 +533,29 @@ impl CoreLoop {
         info!("controller core stopped");
     }
 
-    fn conn_input(&mut self, input: ConnInput) {
-        let now = Instant::now();
+    /// One turn: `first` and whatever else the connections have queued already (at most
+    /// [`MAX_TURN`] inputs), handed to the core as one batch so that the PACKET_INs of a
+    /// turn become one model change and one sync.
+    fn conn_inputs(&mut self, first: ConnInput, more: &mut mpsc::UnboundedReceiver<ConnInput>) {
+        let mut events = Vec::new();
+        self.conn_input(first, &mut events);
+        while events.len() < MAX_TURN {
+            let Ok(input) = more.try_recv() else {
+                break;
+            };
+            self.conn_input(input, &mut events);
+        }
+        self.core.handle_batch(Instant::now(), events);
+    }
+
+    fn conn_input(&mut self, input: ConnInput, events: &mut Vec<Event>) {
         match input {
             ConnInput::Up { conn, peer, link } => {
                 self.links.insert(conn, link);
-                self.core.handle(
-                    now,
-                    Event::Connected {
-                        conn,
-                        peer: peer.to_string(),
-                    },
-                );
+                events.push(Event::Connected {
+                    conn,
+                    peer: peer.to_string(),
+                });
             }
             ConnInput::Frame {
                 conn,
@@ -549,13 +563,10 @@ impl CoreLoop {
                 permit,
             } => {
                 if self.links.contains_key(&conn) {
-                    self.core.handle(
-                        now,
-                        Event::Message {
-                            conn,
-                            bytes: bytes.to_vec(),
-                        },
-                    );
+                    events.push(Event::Message {
+                        conn,
+                        bytes: bytes.to_vec(),
+                    });
                 }
                 drop(permit);
             }
@@ -566,7 +577,7 @@ impl CoreLoop {
             } => {
                 if self.links.remove(&conn).is_some() {
                     info!(conn = conn.0, reason = reason.name(), %detail, "switch connection ended");
-                    self.core.handle(now, Event::Disconnected { conn, reason });
+                    events.push(Event::Disconnected { conn, reason });
                 }
             }
         }

@@ -13,11 +13,11 @@
 //! | switches | the junctions' connection state, flow count, sync state |
 //! | VM liveness | `down` when the VM is not used for selection (administratively down, a hypervisor port down, or probed down); else the health probe's verdict (`up`, `suspect`) when probing runs, `up` without it |
 //! | VM RTT | the health probe's round-trip time, when probing runs |
-//! | VM load | customer prefixes steered through the VM (from the compiled paths); no throughput |
-//! | bypass up | both ends' ports up, when both junctions are connected |
+//! | VM load | customer prefixes steered through the VM (from the compiled paths); its throughput once the load was measured (`[health.balance] interval`) |
+//! | bypass up | both ends' ports up, when both junctions are connected, and LLDP crosses it once it has a verdict ([`crate::core::links`]) |
 //! | paths | the compiled path of each prefix; downstream crosses the same VMs (paper §4.2) |
 //! | counters | J0's flow statistics per customer ([`crate::core::stats`]), polled while someone looks: at most one poll per `poll_interval_secs` |
-//! | alarms | none yet: the controller raises no alarms |
+//! | alarms | layers without a live VM (critical), VMs and bypass links down (major), NAT-in-chain alarms (major) |
 //!
 //! # ToS values and the CPE hook
 //!
@@ -182,7 +182,12 @@ fn backend_error(e: ChangeError) -> BackendError {
 
 impl PortalBackend for ControllerPortal {
     fn overview(&self) -> BoxFuture<'_, Result<ChainOverview, BackendError>> {
-        Box::pin(self.query(overview))
+        Box::pin(async move {
+            self.handle
+                .call(|c, now| overview(c, now))
+                .await
+                .ok_or_else(stopped)
+        })
     }
 
     fn customers(&self) -> BoxFuture<'_, Result<Vec<CustomerStatus>, BackendError>> {
@@ -209,7 +214,12 @@ impl PortalBackend for ControllerPortal {
     }
 
     fn alarms(&self) -> BoxFuture<'_, Result<Vec<flowfall_portal::Alarm>, BackendError>> {
-        Box::pin(async { Ok(Vec::new()) })
+        Box::pin(async move {
+            self.handle
+                .call(|c, now| alarms(c, now))
+                .await
+                .ok_or_else(stopped)
+        })
     }
 
     fn set_services(
@@ -256,8 +266,64 @@ impl PortalBackend for ControllerPortal {
     }
 }
 
+/// What the health machinery reports as wrong, most severe first.
+fn alarms(c: &Controller, now: Instant) -> Vec<flowfall_portal::Alarm> {
+    use flowfall_portal::{Alarm, Severity};
+    let alarm = |severity, source: String, message: String| Alarm {
+        severity,
+        source,
+        message,
+        since_unix_ms: None,
+    };
+    let mut out = Vec::new();
+    for l in c.layer_views().into_iter().filter(|l| l.status != "ok") {
+        let what = if l.status == "dropping" {
+            "no live VM: its subscribers' traffic is dropped (fail-closed)"
+        } else {
+            "no live VM: its subscribers bypass it (fail-open)"
+        };
+        out.push(alarm(
+            Severity::Critical,
+            format!("layer {}", l.layer),
+            what.into(),
+        ));
+    }
+    for v in c.vm_views().into_iter().filter(|v| !v.live) {
+        out.push(alarm(
+            Severity::Major,
+            format!("vm {}", v.name),
+            "down: its customers moved to the layer's other VMs".into(),
+        ));
+    }
+    for l in c.link_views(now).into_iter().filter(|l| l.state == "down") {
+        out.push(alarm(
+            Severity::Major,
+            format!(
+                "link {}:{}-{}:{}",
+                l.lower.switch, l.lower.port, l.upper.switch, l.upper.port
+            ),
+            "bypass link down: its traffic uses the layer's other bypass links, or is dropped"
+                .into(),
+        ));
+    }
+    for a in c.alarm_views(now) {
+        out.push(alarm(
+            Severity::Major,
+            a.vm.map_or_else(
+                || format!("switch {} port {}", a.switch, a.port),
+                |vm| format!("vm {vm}"),
+            ),
+            format!(
+                "NAT in the chain: {} packets from {} (no customer's address) toward {}",
+                a.count, a.src, a.dst
+            ),
+        ));
+    }
+    out
+}
+
 /// The chain as the operator view draws it.
-fn overview(c: &Controller) -> ChainOverview {
+fn overview(c: &Controller, now: Instant) -> ChainOverview {
     let topo = c.topology();
     let tos_mode = topo.chain().service_source == ServiceSource::Tos;
     let views = c.switch_views();
@@ -271,6 +337,7 @@ fn overview(c: &Controller) -> ChainOverview {
         .map(|v| (v.name.clone(), v))
         .collect();
     let load = prefixes_per_vm(c);
+    let links = c.link_views(now);
     let switches = topo
         .switches()
         .iter()
@@ -309,7 +376,10 @@ fn overview(c: &Controller) -> ChainOverview {
                     rtt_ms: vms.get(&vm.name).and_then(|v| v.rtt_ms),
                     load: Some(VmLoad {
                         prefixes: Some(load.get(&vm.name).copied().unwrap_or(0)),
-                        bits_per_second: None,
+                        bits_per_second: vms
+                            .get(&vm.name)
+                            .and_then(|v| v.load_bytes_per_s)
+                            .map(|b| (b * 8.0) as u64),
                     }),
                 })
                 .collect(),
@@ -321,7 +391,14 @@ fn overview(c: &Controller) -> ChainOverview {
                     up_port: b.up_port,
                     up: port_up(junction(l.down_switch()), b.down_port)
                         .zip(port_up(junction(l.up_switch()), b.up_port))
-                        .map(|(down, up)| down && up),
+                        .map(|(down, up)| {
+                            let heard = links.iter().find(|k| {
+                                Some(k.lower.switch.as_str())
+                                    == topo.switch(l.down_switch()).map(|s| s.name.as_str())
+                                    && k.lower.port == b.down_port
+                            });
+                            down && up && heard.is_none_or(|k| k.state != "down")
+                        }),
                 })
                 .collect(),
         })
@@ -338,7 +415,7 @@ fn overview(c: &Controller) -> ChainOverview {
 fn liveness(v: &VmView) -> Liveness {
     match (v.live, v.state.as_deref()) {
         (false, _) | (true, Some("down")) => Liveness::Down,
-        (true, Some("suspect")) => Liveness::Suspect,
+        (true, Some("suspect" | "unproven")) => Liveness::Suspect,
         (true, _) => Liveness::Up,
     }
 }
@@ -445,13 +522,35 @@ mod tests {
         Controller::new(lab(), timers).unwrap_or_else(|e| panic!("core: {e}"))
     }
 
+    #[test]
+    fn alarms_name_dead_vms_and_layers_without_any() {
+        let mut c = core();
+        let now = Instant::now();
+        assert!(alarms(&c, now).is_empty());
+        for vm in ["fw-1", "fw-2"] {
+            c.set_vm_live(now, vm, false).unwrap();
+        }
+        let a = alarms(&c, now);
+        assert_eq!(a.len(), 2, "{a:?}");
+        assert!(
+            a.iter()
+                .all(|a| a.severity == flowfall_portal::Severity::Major)
+        );
+        c.set_vm_live(now, "fw-3", false).unwrap();
+        let a = alarms(&c, now);
+        assert_eq!(a[0].severity, flowfall_portal::Severity::Critical);
+        assert_eq!(a[0].source, "layer firewall");
+        assert!(a[0].message.contains("dropped"), "{}", a[0].message);
+        assert_eq!(a.len(), 4);
+    }
+
     fn portal_cfg(text: &str) -> PortalConfig {
         PortalConfig::from_toml_str(text).unwrap_or_else(|e| panic!("portal config: {e}"))
     }
 
     #[test]
     fn the_overview_shows_the_chain_before_any_switch_connects() {
-        let o = overview(&core());
+        let o = overview(&core(), Instant::now());
         assert_eq!(o.name, "lab");
         assert!(o.tos_mode);
         let names: Vec<&str> = o.switches.iter().map(|s| s.name.as_str()).collect();
@@ -488,7 +587,7 @@ mod tests {
             c.set_vm_live(Instant::now(), vm, false)
                 .unwrap_or_else(|e| panic!("{e}"));
         }
-        let o = overview(&c);
+        let o = overview(&c, Instant::now());
         let fw = &o.layers[0].vms;
         assert_eq!(fw[0].liveness, Liveness::Down);
         assert_eq!(fw[2].liveness, Liveness::Up);
@@ -534,6 +633,8 @@ mod tests {
             state: state.map(Into::into),
             rtt_ms: None,
             loss: None,
+            load_bytes_per_s: None,
+            load_packets_per_s: None,
         };
         assert_eq!(liveness(&vm(true, None)), Liveness::Up);
         assert_eq!(liveness(&vm(true, Some("up"))), Liveness::Up);

@@ -1,0 +1,456 @@
+//! The owner indexes (installed entries by cookie owner in [`FlowSet`], desired entries by
+//! owner in the model) against the whole-table filter they replace, and the batching of
+//! reactive activations into one sync.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use flowfall_compile::cookie::{Cookie, OwnerId};
+use flowfall_compile::{Diff, FlowEntry};
+use proptest::prelude::*;
+
+use super::super::sync::Scope;
+use super::super::table::{FlowSet, is_address_cookie};
+use super::*;
+
+const BENCH: &str = include_str!("../../../../examples/configs/bench-reactive.toml");
+
+/// The remote end of the test packets (TEST-NET-3).
+const REMOTE: [u8; 4] = [203, 0, 113, 1];
+
+/// Every customer host address of the topology with its customer's port and ToS.
+fn hosts(topo: &Topology) -> Vec<(Ipv4Addr, u32, u8)> {
+    topo.customers()
+        .iter()
+        .flat_map(|c| {
+            c.ipv4
+                .iter()
+                .map(move |n| (n.addr(), c.port, c.tos.unwrap_or(0)))
+        })
+        .collect()
+}
+
+/// The PACKET_IN of host `h`'s traffic: upstream at J0, or downstream at J1.
+fn host_packet(topo: &Topology, h: usize, up: bool) -> (usize, Message) {
+    let all = hosts(topo);
+    let (addr, port, tos) = all[h % all.len()];
+    if up {
+        (
+            0,
+            packet_in(port, ipv4_frame(addr.octets(), REMOTE, tos << 2)),
+        )
+    } else {
+        let back = topo.backbone().port;
+        (1, packet_in(back, ipv4_frame(REMOTE, addr.octets(), 0)))
+    }
+}
+
+/// The address entries of `owners` on `dpid`, diffed as the controller did before the owner
+/// indexes: by filtering both whole tables.
+fn full_table_diff(core: &Controller, dpid: u64, owners: &BTreeSet<OwnerId>) -> Diff {
+    use flowfall_compile::tables::{SwitchTable, Tables};
+    let in_scope =
+        |e: &FlowEntry| is_address_cookie(e.cookie) && owners.contains(&e.cookie.owner());
+    let empty = FlowSet::new();
+    let installed = core.installed.get(&dpid).unwrap_or(&empty);
+    let mut old = Tables::default();
+    let mut new = Tables::default();
+    for sw in core
+        .model
+        .topology()
+        .switches()
+        .iter()
+        .filter(|s| s.dpid == dpid)
+    {
+        let table = |entries: Vec<FlowEntry>| SwitchTable {
+            index: sw.index,
+            name: sw.name.clone(),
+            dpid: sw.dpid,
+            vlan: sw.vlan,
+            entries,
+        };
+        old.switches.push(table(
+            installed
+                .iter()
+                .filter(|e| in_scope(e) && core.model.position(dpid, e) == sw.index)
+                .cloned()
+                .collect(),
+        ));
+        new.switches.push(table(
+            core.model
+                .desired_junction(sw.index)
+                .filter(|e| in_scope(e))
+                .cloned()
+                .collect(),
+        ));
+    }
+    let mut diff = Diff::between(&old, &new, core.model.layers());
+    diff.retain(|_, e| core.model.owns(e));
+    diff
+}
+
+/// A diff as a sorted list (phase, switch, operation): the order of operations inside one
+/// phase on one switch carries no meaning.
+fn canonical(d: &Diff) -> Vec<String> {
+    let mut v: Vec<String> = d
+        .phases
+        .iter()
+        .flat_map(|p| {
+            p.switches.iter().flat_map(move |s| {
+                s.ops
+                    .iter()
+                    .map(move |op| format!("{:?} J{} {op:?}", p.kind, s.switch))
+            })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The owner index of `set` lists exactly its address entries.
+fn index_consistent(set: &FlowSet) -> Result<(), String> {
+    let owners: BTreeSet<OwnerId> = set
+        .iter()
+        .filter(|e| is_address_cookie(e.cookie))
+        .map(|e| e.cookie.owner())
+        .collect();
+    if owners.len() != set.owner_count() {
+        return Err(format!(
+            "{} owners in the table, {} in the index",
+            owners.len(),
+            set.owner_count()
+        ));
+    }
+    for &o in &owners {
+        let mut scanned: Vec<String> = set
+            .iter()
+            .filter(|e| is_address_cookie(e.cookie) && e.cookie.owner() == o)
+            .map(|e| format!("{e:?}"))
+            .collect();
+        let mut indexed: Vec<String> = set.owned_by(o).map(|e| format!("{e:?}")).collect();
+        scanned.sort();
+        indexed.sort();
+        if scanned != indexed {
+            return Err(format!("owner {o:?}: {scanned:?} vs {indexed:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the indexes of every ready switch, for every owner present anywhere and for a
+/// few single owners.
+fn check(net: &Net) -> Result<(), String> {
+    let core = &net.core;
+    for (&dpid, set) in &core.installed {
+        index_consistent(set).map_err(|e| format!("dpid {dpid}: {e}"))?;
+    }
+    let mut owners: BTreeSet<OwnerId> = core
+        .installed
+        .values()
+        .flat_map(|s| s.iter())
+        .chain(
+            (0..core.model.topology().switches().len())
+                .flat_map(|k| core.model.desired_junction(k)),
+        )
+        .filter(|e| is_address_cookie(e.cookie))
+        .map(|e| e.cookie.owner())
+        .collect();
+    owners.insert(OwnerId::from_u64(12345));
+    let dpids: Vec<u64> = core.by_dpid.keys().copied().collect();
+    let singles = owners.iter().take(3).map(|&o| BTreeSet::from([o]));
+    for set in std::iter::once(owners.clone()).chain(singles) {
+        for &dpid in &dpids {
+            let indexed = core.diff_of(&[dpid], &Scope::Owners(set.clone()));
+            let scanned = full_table_diff(core, dpid, &set);
+            if canonical(&indexed) != canonical(&scanned) {
+                return Err(format!(
+                    "dpid {dpid}: indexed {:#?}\nscanned {:#?}",
+                    canonical(&indexed),
+                    canonical(&scanned)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    /// One PACKET_IN of host `h` (upstream at J0 or downstream at J1).
+    Packet { h: usize, up: bool },
+    /// Several PACKET_INs handled as one batch (one turn of the runtime).
+    Batch(Vec<(usize, bool)>),
+    /// An address entry idles out on a switch (it picks the `k`-th such entry).
+    Expire { switch: usize, k: usize },
+    /// A switch disconnects and comes back (reconcile).
+    Bounce { switch: usize },
+    /// The same topology is reloaded (recompile, full sync).
+    Reload,
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        4 => (0usize..512, any::<bool>()).prop_map(|(h, up)| Action::Packet { h, up }),
+        3 => proptest::collection::vec((0usize..512, any::<bool>()), 1..24).prop_map(Action::Batch),
+        3 => (0usize..2, 0usize..64).prop_map(|(switch, k)| Action::Expire { switch, k }),
+        1 => (0usize..2).prop_map(|switch| Action::Bounce { switch }),
+        1 => Just(Action::Reload),
+    ]
+}
+
+fn message_event(conn: ConnId, msg: Message) -> Event {
+    Event::Message {
+        conn,
+        bytes: OfMessage { xid: 0, msg }.to_vec().unwrap(),
+    }
+}
+
+fn conn_of(net: &Net, switch: usize) -> Option<ConnId> {
+    let dpid = net.topo.switches()[switch].dpid;
+    net.core.by_dpid.get(&dpid).copied()
+}
+
+fn apply(net: &mut Net, a: &Action) {
+    match a {
+        Action::Packet { h, up } => {
+            let (j, m) = host_packet(&net.topo, *h, *up);
+            if let Some(conn) = conn_of(net, j) {
+                net.deliver(conn, 0, m);
+            }
+        }
+        Action::Batch(packets) => {
+            let events: Vec<Event> = packets
+                .iter()
+                .filter_map(|&(h, up)| {
+                    let (j, m) = host_packet(&net.topo, h, up);
+                    Some(message_event(conn_of(net, j)?, m))
+                })
+                .collect();
+            net.core.handle_batch(net.now, events);
+            net.pump();
+        }
+        Action::Expire { switch, k } => {
+            let Some(conn) = conn_of(net, *switch) else {
+                return;
+            };
+            let entries: Vec<FlowEntry> = net.fabric.switches[*switch]
+                .entries()
+                .filter(|e| is_address_cookie(e.cookie))
+                .cloned()
+                .collect();
+            let Some(entry) = entries.get(k % entries.len().max(1)).cloned() else {
+                return;
+            };
+            net.fabric
+                .apply(*switch, &entry.flow_mod(FlowModCommand::DeleteStrict))
+                .unwrap();
+            net.deliver(
+                conn,
+                0,
+                Message::FlowRemoved(FlowRemoved {
+                    cookie: entry.cookie.0,
+                    priority: entry.priority,
+                    reason: FlowRemovedReason::IdleTimeout,
+                    table_id: entry.table_id,
+                    duration_sec: 301,
+                    duration_nsec: 0,
+                    idle_timeout: entry.idle_timeout,
+                    hard_timeout: 0,
+                    packet_count: 1,
+                    byte_count: 100,
+                    match_: entry.match_.clone(),
+                }),
+            );
+        }
+        Action::Bounce { switch } => {
+            if let Some(conn) = conn_of(net, *switch) {
+                net.core.handle(
+                    net.now,
+                    Event::Disconnected {
+                        conn,
+                        reason: DisconnectReason::Closed,
+                    },
+                );
+                net.fakes.remove(&conn);
+            }
+            let f = Fake::new(&net.topo, *switch);
+            net.connect(f);
+        }
+        Action::Reload => {
+            let topo = net.topo.clone();
+            net.core.reload(net.now, topo).unwrap();
+            net.pump();
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// On any sequence of activations (single and batched), idle expiries, reconnects and
+    /// reloads, the owner-scoped diff built from the indexes equals the one built by
+    /// filtering whole tables, the installed index lists exactly the table's address
+    /// entries, and once everything is confirmed the switches hold the desired tables.
+    #[test]
+    fn indexed_diffs_equal_whole_table_diffs(actions in proptest::collection::vec(action(), 1..16)) {
+        let mut net = Net::new(BENCH);
+        net.connect_all();
+        for a in &actions {
+            apply(&mut net, a);
+            if let Err(e) = check(&net) {
+                return Err(TestCaseError::fail(format!("after {a:?}: {e}")));
+            }
+        }
+        for sw in net.topo.switches() {
+            prop_assert!(net.core.diff_of(&[sw.dpid], &Scope::All).is_empty(), "J{} not in sync", sw.index);
+        }
+        prop_assert!(net.core.pending_packets.is_empty());
+    }
+}
+
+#[test]
+fn a_batch_of_activations_is_one_sync_of_only_those_owners() {
+    let mut net = Net::new(BENCH);
+    let conns = net.connect_all();
+    net.sent.clear();
+    let chosen = [0usize, 5, 17, 42, 99, 130, 201, 255];
+    let events: Vec<Event> = chosen
+        .iter()
+        .map(|&h| {
+            let (j, m) = host_packet(&net.topo, h, true);
+            message_event(conns[j], m)
+        })
+        .collect();
+    let generation = net.core.generation();
+    net.core.handle_batch(net.now, events);
+    net.pump();
+    assert_eq!(net.core.generation(), generation + chosen.len() as u64);
+    let owners: BTreeSet<u64> = net
+        .flow_mods()
+        .iter()
+        .map(|(_, fm)| Cookie(fm.cookie).owner().value())
+        .collect();
+    let hosts = hosts(&net.topo);
+    let compiled = Compilation::new(
+        std::sync::Arc::new(net.topo.clone()),
+        LiveVms::all(&net.topo),
+        0,
+    )
+    .unwrap();
+    let want: BTreeSet<u64> = chosen
+        .iter()
+        .map(|&h| {
+            let addr = std::net::IpAddr::from(hosts[h].0);
+            let a = compiled
+                .addresses()
+                .iter()
+                .find(|a| a.prefix.contains(&addr));
+            a.unwrap().owner.value()
+        })
+        .collect();
+    assert_eq!(owners, want);
+    // Two phases (interior adds, then edge adds) on both switches: four barriers for all
+    // eight addresses, then the eight packets go back.
+    let barriers = net
+        .sent
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::BarrierRequest))
+        .count();
+    assert_eq!(barriers, 4);
+    let outs = net
+        .sent
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::PacketOut(_)))
+        .count();
+    assert_eq!(outs, chosen.len());
+    // Each packet-out follows every flow mod.
+    let last_mod = net
+        .sent
+        .iter()
+        .rposition(|(_, m)| matches!(m.msg, Message::FlowMod(_)))
+        .unwrap();
+    let first_out = net
+        .sent
+        .iter()
+        .position(|(_, m)| matches!(m.msg, Message::PacketOut(_)))
+        .unwrap();
+    assert!(first_out > last_mod);
+}
+
+#[test]
+fn addresses_activated_while_a_run_waits_start_their_own_run_and_packets_wait_in_order() {
+    let mut net = Net::new(BENCH);
+    let conns = net.connect_all();
+    for f in net.fakes.values_mut() {
+        f.answer_barriers = false;
+    }
+    net.sent.clear();
+    let (_, first) = host_packet(&net.topo, 1, true);
+    net.deliver(conns[0], 0, first);
+    let (_, second) = host_packet(&net.topo, 2, true);
+    net.deliver(conns[0], 0, second);
+    // The second address did not wait for the first one's barriers: both first phases are
+    // out (one barrier per switch each), and no packet went back yet.
+    let barriers: Vec<(ConnId, u32)> = net
+        .sent
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::BarrierRequest))
+        .map(|(c, m)| (*c, m.xid))
+        .collect();
+    assert_eq!(barriers.len(), 4, "{barriers:?}");
+    assert!(
+        !net.sent
+            .iter()
+            .any(|(_, m)| matches!(m.msg, Message::PacketOut(_)))
+    );
+    // Answer the second run's barriers first: its packet still waits for the first one.
+    for &(c, x) in barriers.iter().rev().take(2) {
+        net.deliver(c, x, Message::BarrierReply);
+    }
+    let phase2: Vec<(ConnId, u32)> = net
+        .sent
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::BarrierRequest))
+        .map(|(c, m)| (*c, m.xid))
+        .skip(4)
+        .collect();
+    assert_eq!(phase2.len(), 2);
+    for &(c, x) in &phase2 {
+        net.deliver(c, x, Message::BarrierReply);
+    }
+    assert!(
+        !net.sent
+            .iter()
+            .any(|(_, m)| matches!(m.msg, Message::PacketOut(_)))
+    );
+    // Now the first run: both packets go back, first one first.
+    for &(c, x) in barriers.iter().take(2) {
+        net.deliver(c, x, Message::BarrierReply);
+    }
+    let more: Vec<(ConnId, u32)> = net
+        .sent
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::BarrierRequest))
+        .map(|(c, m)| (*c, m.xid))
+        .skip(6)
+        .collect();
+    for &(c, x) in &more {
+        net.deliver(c, x, Message::BarrierReply);
+    }
+    let outs: Vec<&PacketOutMsg> = net
+        .sent
+        .iter()
+        .filter_map(|(_, m)| match &m.msg {
+            Message::PacketOut(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outs.len(), 2);
+    let (_, Message::PacketIn(p1)) = host_packet(&net.topo, 1, true) else {
+        unreachable!()
+    };
+    assert_eq!(outs[0].data, p1.data);
+    assert!(net.synced.contains(&net.core.generation()));
+}
+
+type PacketOutMsg = flowfall_ofp::packet_out::PacketOut;
