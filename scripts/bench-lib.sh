@@ -86,7 +86,10 @@ machine_info() {
 
 # controller_settings FILE: flowfall-controller settings for benchmarks. VM health probes
 # are off: they travel through the VNFs, which neither the emulated switches nor the bare
-# benchmark bridge have, so every VM would be declared down and its customers moved.
+# benchmark bridge have, so every VM would be declared down and its customers moved. The
+# outbound bound per switch is raised to 1 GiB: a reactive topology of a million addresses
+# sends a million punt entries (~100 MB) to each switch at connect, more than the default
+# 64 MiB a switch may lag behind before it counts as stalled.
 controller_settings() {
-    printf '[health]\nenabled = false\n' >"$1"
+    printf '[openflow]\noutbound_buffer = 1073741824\n\n[health]\nenabled = false\n' >"$1"
 }

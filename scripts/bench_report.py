@@ -42,9 +42,18 @@ def machine(d):
     return text.strip()
 
 
+def loadavg(d, name, kind):
+    """The 1-minute load average before/after a run (bench-controllers.sh writes NAME-KIND.load)."""
+    j = load(os.path.join(d, f"{name}-{kind}.load"))
+    if not j:
+        return "-"
+    return f"{j.get('load_before', 0):.1f} / {j.get('load_after', 0):.1f}"
+
+
 def controllers(d):
     names = [n for n in [OURS, OURS_NEW] + PEERS if load(os.path.join(d, f"{n}-throughput.json"))]
-    r = {n: {k: load(os.path.join(d, f"{n}-{k}.json")) for k in ("throughput", "latency", "half-rate")} for n in names}
+    kinds = ("throughput", "latency", "half-rate", "half-rate-new")
+    r = {n: {k: load(os.path.join(d, f"{n}-{k}.json")) for k in kinds} for n in names}
     out = []
     w = out.append
     first = next(iter(r.values()), {}).get("throughput") or {}
@@ -55,14 +64,22 @@ def controllers(d):
       f"{fmt(first.get('duration_s'))} s measured after a warm-up; latency mode keeps one PACKET_IN in "
       "flight per switch.")
     w("")
-    w("| controller | responses/s | flow setups/s | throughput p99 µs | latency mode: responses/s | p50 µs | p99 µs | p99.9 µs |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|")
+    pinned = load(os.path.join(d, f"{names[0]}-throughput.load")) if names else None
+    if pinned:
+        w("CPU pinning: " + ("controller and generator on separate cores (taskset)."
+                             if pinned.get("pinned") else "none."))
+        w("")
+    w("| controller | responses/s | flow setups/s | throughput p50 µs | p99 µs | load avg | latency mode: responses/s | p50 µs | p99 µs | p99.9 µs | load avg |")
+    w("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|")
     for n in names:
         t, l = r[n]["throughput"] or {}, r[n]["latency"] or {}
         lat = l.get("latency_us", {})
+        tl = t.get("latency_us") or {}
         w(f"| {LABELS[n]} | {fmt(t.get('responses_per_sec'))} | {fmt(t.get('flow_setups_per_sec'))} | "
-          f"{fmt((t.get('latency_us') or {}).get('p99'), 1)} | {fmt(l.get('responses_per_sec'))} | "
-          f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
+          f"{fmt(tl.get('p50'), 1)} | {fmt(tl.get('p99'), 1)} | {loadavg(d, n, 'throughput')} | "
+          f"{fmt(l.get('responses_per_sec'))} | "
+          f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} | "
+          f"{loadavg(d, n, 'latency')} |")
     refs = [(n, load(os.path.join(d, f"{n}-throughput-16.json"))) for n in PEERS]
     refs = [(n, j) for n, j in refs if j]
     if refs:
@@ -75,18 +92,21 @@ def controllers(d):
             lat = j.get("latency_us", {})
             w(f"| {LABELS[n]} | {j.get('switches')} | {fmt(j.get('responses_per_sec'))} | "
               f"{fmt(lat.get('p50'), 1)} | {fmt(lat.get('p99'), 1)} |")
-    half = (r.get(OURS, {}).get("half-rate") or {}).get("rate_limit")
-    if half:
+    half_rows = [(n, k) for n in names for k in ("half-rate", "half-rate-new") if r[n][k]]
+    if half_rows:
         w("")
-        w(f"Offered load {fmt(half)} PACKET_INs/s (half of FlowFall's peak) to every controller:")
+        w("Paced at half of a peak: FlowFall (addresses active) and the learning switches at half of "
+          "FlowFall's (addresses active) peak; FlowFall (new address per PACKET_IN) at half of its own "
+          "peak, and ovs-testcontroller once more at that rate:")
         w("")
-        w("| controller | answered/s | lost | p50 µs | p99 µs | p99.9 µs |")
-        w("|---|---:|---:|---:|---:|---:|")
-        for n in names:
-            h = r[n]["half-rate"] or {}
+        w("| controller | offered/s | answered/s | flow setups/s | lost | p50 µs | p99 µs | p99.9 µs | load avg |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for n, k in half_rows:
+            h = r[n][k]
             lat = h.get("latency_us", {})
-            w(f"| {LABELS[n]} | {fmt(h.get('responses_per_sec'))} | {fmt(h.get('lost'))} | {fmt(lat.get('p50'), 1)} | "
-              f"{fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} |")
+            w(f"| {LABELS[n]} | {fmt(h.get('rate_limit'))} | {fmt(h.get('responses_per_sec'))} | "
+              f"{fmt(h.get('flow_setups_per_sec'))} | {fmt(h.get('lost'))} | {fmt(lat.get('p50'), 1)} | "
+              f"{fmt(lat.get('p99'), 1)} | {fmt(lat.get('p999'), 1)} | {loadavg(d, n, k)} |")
     w("")
     w("| ratio | responses/s (ours / peer) | flow setups/s (ours / peer) | latency-mode p50 (peer / ours) |")
     w("|---|---:|---:|---:|")
@@ -103,17 +123,21 @@ def controllers(d):
                 peer_l = ((r[n]["latency"] or {}).get("latency_us") or {}).get("p50")
                 w(f"| {LABELS[o]} / {n} | {ratio(ours_t, peer_t)} | {ratio(ours_f, peer_f)} | {ratio(peer_l, ours_l)} |")
     w("")
-    tc = (r.get("ovs-testcontroller", {}).get("throughput") or {}).get("responses_per_sec")
-    for o in (OURS, OURS_NEW):
+    tc_t = r.get("ovs-testcontroller", {}).get("throughput") or {}
+    for o, what, key in ((OURS, "responses/s", "responses_per_sec"),
+                         (OURS_NEW, "flow setups/s", "flow_setups_per_sec")):
         if o not in r:
             continue
-        ours_t = (r[o]["throughput"] or {}).get("responses_per_sec") or 0
-        if tc:
-            w(f"- Target 1 ({LABELS[o]}), responses/s >= 3x ovs-testcontroller: {ours_t / tc:.2f}x, "
-              f"{'met' if ours_t >= 3 * tc else 'MISSED'}.")
-    p99 = (((r.get(OURS, {}).get("half-rate") or {}).get("latency_us")) or {}).get("p99")
-    if p99 is not None:
-        w(f"- Target 2, p99 < 1 ms at half of FlowFall's peak: {p99:,.1f} µs, {'met' if p99 < 1000 else 'MISSED'}.")
+        ours = (r[o]["throughput"] or {}).get(key) or 0
+        peer = tc_t.get(key)
+        if peer:
+            w(f"- Target 1 ({LABELS[o]}), {what} >= 3x ovs-testcontroller: {ours / peer:.2f}x, "
+              f"{'met' if ours >= 3 * peer else 'MISSED'}.")
+    for o in (OURS, OURS_NEW):
+        p99 = ((((r.get(o) or {}).get("half-rate") or {}).get("latency_us")) or {}).get("p99")
+        if p99 is not None:
+            w(f"- Target 2 ({LABELS[o]}), p99 < 1 ms at half of its peak: {p99:,.1f} µs, "
+              f"{'met' if p99 < 1000 else 'MISSED'} (load avg {loadavg(d, o, 'half-rate')}).")
     return out
 
 

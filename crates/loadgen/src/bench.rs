@@ -1,6 +1,7 @@
 //! The PACKET_IN benchmark: connect every emulated switch, wait for all handshakes, let the
-//! workload announce its hosts, then send PACKET_INs for `warmup + duration` and count the
-//! answers of the last `duration` ([`BenchReport`]).
+//! workload announce its hosts, optionally let the controller finish programming its base
+//! tables ([`BenchOptions::settle`]), then send PACKET_INs for `warmup + duration` and count
+//! the answers of the last `duration` ([`BenchReport`]).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -33,8 +34,13 @@ pub struct BenchOptions {
     /// Whether PACKET_INs carry buffer ids.
     pub buffered: bool,
     /// Time allowed for all switches to connect and complete the handshake, and again for
-    /// the announcements.
+    /// the announcements, and again for settling.
     pub setup_timeout: Duration,
+    /// Before sending, wait until no switch has received a FLOW_MOD for this long (a
+    /// reactive controller installing its base tables at connect: a large topology's
+    /// punt entries would otherwise be measured as part of the PACKET_IN handling). Zero:
+    /// start at once.
+    pub settle: Duration,
     /// Label of the report (the controller's name).
     pub label: String,
     /// Name of the workload, for the report.
@@ -138,6 +144,63 @@ impl Fleet {
         Ok(())
     }
 
+    /// Waits until the controller has finished programming the switches: no session has
+    /// reported FLOW_MODs ([`Up::Busy`], [`Up::Programmed`]) for `quiet`, and either no
+    /// session received any or every one was programmed (a controller that programs its
+    /// switches one after the other leaves gaps between them: reading and diffing a large
+    /// table takes seconds). After `timeout` the run starts anyway, with a note on stderr
+    /// (some controllers never program some switches).
+    pub async fn settle(&mut self, quiet: Duration, timeout: Duration) -> Result<(), RunError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut last = tokio::time::Instant::now();
+        let mut touched = std::collections::BTreeSet::new();
+        let mut programmed = std::collections::BTreeSet::new();
+        loop {
+            let done = touched.is_empty() || programmed.len() == self.total;
+            if tokio::time::Instant::now() >= deadline {
+                eprintln!(
+                    "settling: {} of {} switches programmed, still busy after {:?}; starting anyway",
+                    programmed.len(),
+                    self.total,
+                    timeout
+                );
+                return Ok(());
+            }
+            let until = if done {
+                (last + quiet).min(deadline)
+            } else {
+                deadline
+            };
+            tokio::select! {
+                ev = self.up.recv() => match ev {
+                    Some(Up::Busy(i)) => {
+                        touched.insert(i);
+                        last = tokio::time::Instant::now();
+                    }
+                    Some(Up::Programmed { index, .. }) => {
+                        touched.insert(index);
+                        programmed.insert(index);
+                        last = tokio::time::Instant::now();
+                    }
+                    Some(_) => {}
+                    None => return Ok(()),
+                },
+                ended = self.tasks.join_next() => match ended {
+                    Some(Ok(Err(e))) => return Err(e.into()),
+                    Some(Err(e)) => return Err(RunError::Task(e.to_string())),
+                    Some(Ok(Ok(_))) | None => {
+                        return Err(RunError::Timeout { phase: "settling", done: programmed.len(), total: self.total, waited: timeout })
+                    }
+                },
+                () = tokio::time::sleep_until(until) => {
+                    if done && tokio::time::Instant::now() >= last + quiet {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
     /// Collects every session's result (after telling them to stop, if `stop`).
     pub async fn collect(
         mut self,
@@ -228,6 +291,9 @@ pub async fn run_bench(
             |_| {},
         )
         .await?;
+    if !opts.settle.is_zero() {
+        fleet.settle(opts.settle, opts.setup_timeout).await?;
+    }
     let from = Instant::now() + opts.warmup;
     let _ = fleet.control.send(Control::Run {
         from,

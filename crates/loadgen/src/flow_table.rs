@@ -103,6 +103,17 @@ impl FlowTable {
         self.entries.is_empty()
     }
 
+    /// Makes room for the table to double (up to its capacity) without growing: a hash table
+    /// of a million entries that grows re-hashes them all at once, a pause of hundreds of
+    /// milliseconds that a real switch's classifier does not have.
+    pub fn reserve_headroom(&mut self) {
+        let room = self
+            .entries
+            .len()
+            .min(self.capacity.saturating_sub(self.entries.len()));
+        self.entries.reserve(room);
+    }
+
     /// The most entries the tables hold.
     pub fn capacity(&self) -> usize {
         self.capacity

@@ -130,6 +130,14 @@ struct BenchArgs {
     /// Seconds allowed for the handshakes and the announcements.
     #[arg(long, default_value_t = 60.0)]
     setup_timeout: f64,
+    /// Before sending, wait until no switch has received a FLOW_MOD for this many
+    /// milliseconds (a reactive controller's base tables installed); 0: start at once.
+    #[arg(long, default_value_t = 0)]
+    settle_ms: u64,
+    /// Flow entries each emulated switch holds before it refuses more with
+    /// OFPFMFC_TABLE_FULL.
+    #[arg(long, default_value_t = flowfall_loadgen::switch::DEFAULT_MAX_FLOWS)]
+    max_flows: usize,
     /// Controller name in the report.
     #[arg(long, default_value = "controller")]
     label: String,
@@ -241,7 +249,7 @@ fn write_json(path: Option<&Path>, value: &impl Serialize) -> CliResult {
 }
 
 async fn bench(a: BenchArgs) -> CliResult {
-    let plans: Vec<SwitchPlan> = match a.workload {
+    let mut plans: Vec<SwitchPlan> = match a.workload {
         WorkloadArg::Learning => learning_plan(
             a.switch.switches,
             a.switch.first_dpid,
@@ -257,6 +265,9 @@ async fn bench(a: BenchArgs) -> CliResult {
             flowfall_plan(&load_topology(path)?, a.downstream)?
         }
     };
+    for p in &mut plans {
+        p.spec.max_flows = a.max_flows;
+    }
     let opts = BenchOptions {
         controller: a.switch.controller,
         mode: match a.mode {
@@ -270,6 +281,7 @@ async fn bench(a: BenchArgs) -> CliResult {
         timeout: Duration::from_millis(a.timeout_ms),
         buffered: !a.no_buffer,
         setup_timeout: seconds("setup-timeout", a.setup_timeout)?,
+        settle: Duration::from_millis(a.settle_ms),
         label: a.label.clone(),
         workload: format!("{:?}", a.workload).to_lowercase(),
     };

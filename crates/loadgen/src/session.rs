@@ -88,6 +88,9 @@ pub enum Up {
     Ready(usize),
     /// Session `0` finished its announcements.
     Announced(usize),
+    /// Session `0` received FLOW_MODs before the run (the controller programming its base
+    /// tables); sent at most every [`BUSY_EVERY`] per session.
+    Busy(usize),
     /// Session `index` answered a BARRIER_REQUEST that followed FLOW_MODs; it holds `flows`.
     Programmed {
         /// The session.
@@ -98,6 +101,9 @@ pub enum Up {
         flows: usize,
     },
 }
+
+/// Least time between two [`Up::Busy`] reports of one session.
+pub const BUSY_EVERY: Duration = Duration::from_millis(10);
 
 /// Times of a session's milestones, since the run's start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -234,6 +240,8 @@ struct Session {
     recorder: Option<Recorder>,
     timeline: Timeline,
     flow_mods_since_barrier: bool,
+    /// When [`Up::Busy`] was last sent.
+    last_busy: Option<Instant>,
     up: mpsc::UnboundedSender<Up>,
     sending: bool,
 }
@@ -274,6 +282,7 @@ pub async fn run_session(
         recorder: None,
         timeline: Timeline::default(),
         flow_mods_since_barrier: false,
+        last_busy: None,
         up,
         sending,
     };
@@ -367,6 +376,13 @@ impl Session {
             Notice::FlowMod { flow_mod, .. } => {
                 self.timeline.first_flow_mod.get_or_insert(since);
                 self.flow_mods_since_barrier = true;
+                let due = self
+                    .last_busy
+                    .is_none_or(|t| now.saturating_duration_since(t) >= BUSY_EVERY);
+                if self.phase != Phase::Running && due {
+                    self.last_busy = Some(now);
+                    let _ = self.up.send(Up::Busy(self.index));
+                }
                 for p in self.inflight.answer_flow_mod(&flow_mod) {
                     self.answered(now, &p, true);
                 }
@@ -408,6 +424,8 @@ impl Session {
                 }
             }
             Control::Run { from, duration } => {
+                // What the controller installed before the run may double during it.
+                self.switch.reserve_headroom();
                 self.inflight.clear();
                 self.recorder = Some(Recorder::new(from, duration));
                 self.run_start = Some(now);

@@ -210,6 +210,11 @@ impl EmulatedSwitch {
         &self.table
     }
 
+    /// Lets the flow table double without re-hashing ([`FlowTable::reserve_headroom`]).
+    pub fn reserve_headroom(&mut self) {
+        self.table.reserve_headroom();
+    }
+
     /// What it has seen so far.
     pub fn counters(&self) -> SwitchCounters {
         self.counters

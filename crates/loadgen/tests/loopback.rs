@@ -153,6 +153,7 @@ fn options(controller: SocketAddr, mode: Mode, buffered: bool) -> BenchOptions {
         timeout: Duration::from_secs(2),
         buffered,
         setup_timeout: Duration::from_secs(10),
+        settle: Duration::ZERO,
         label: "toy".into(),
         workload: "learning".into(),
     }
@@ -249,4 +250,32 @@ async fn scale_counts_programmed_switches() {
         (100, 5, 5, 100)
     );
     assert!(r.all_programmed_s.is_some() && r.loadgen_memory.is_some());
+}
+
+#[tokio::test]
+async fn settling_waits_for_the_programming_and_then_for_quiet() {
+    // Every switch gets 5 FLOW_MODs and a barrier at connect; PACKET_INs stay unanswered.
+    let addr = controller(Style::Program(5)).await;
+    let plans = learning_plan(3, 1, 4, 10).unwrap();
+    let mut o = options(addr, Mode::Throughput, true);
+    o.settle = Duration::from_millis(300);
+    o.timeout = Duration::from_millis(100);
+    let start = std::time::Instant::now();
+    let r = run_bench(plans, &o).await.unwrap();
+    assert!(
+        start.elapsed() >= o.settle + o.warmup + o.duration,
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(r.traffic.flow_mods, 15, "{r}");
+    assert_eq!(r.traffic.flows_installed, 15, "{r}");
+    // A controller that programs nothing: settling ends after the quiet time.
+    let addr = controller(Style::Program(0)).await;
+    let plans = learning_plan(1, 1, 2, 2).unwrap();
+    let mut o = options(addr, Mode::Throughput, true);
+    o.settle = Duration::from_millis(200);
+    o.timeout = Duration::from_millis(100);
+    let start = std::time::Instant::now();
+    run_bench(plans, &o).await.unwrap();
+    assert!(start.elapsed() < o.setup_timeout, "{:?}", start.elapsed());
 }

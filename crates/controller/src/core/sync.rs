@@ -129,6 +129,8 @@ pub(super) struct Sync {
     /// Reactive activations and withdrawals of the events being handled: pushed together
     /// when the batch of events is done ([`Controller::push_deferred`]), one sync for all.
     deferred: Option<Pending>,
+    /// The newest generation reported in [`Output::Synced`] (reports never go back).
+    reported: u64,
 }
 
 impl Sync {
@@ -450,6 +452,11 @@ impl Controller {
             return;
         };
         let run = self.sync.runs.remove(i);
+        if run.scope == Scope::All {
+            for set in self.installed.values_mut() {
+                set.reserve_headroom();
+            }
+        }
         if let (Some(since), true) = (run.since, run.pushed) {
             self.metrics
                 .update_latency
@@ -457,9 +464,14 @@ impl Controller {
         }
         debug!(generation = run.generation, "update confirmed");
         if let Some(confirmed) = self.sync.confirmed(self.generation) {
-            self.outputs.push_back(Output::Synced {
-                generation: confirmed,
-            });
+            // A reconnecting switch's reconcile (no new generation) can make the confirmed
+            // generation step back until it is done: report nothing then.
+            if confirmed >= self.sync.reported {
+                self.sync.reported = confirmed;
+                self.outputs.push_back(Output::Synced {
+                    generation: confirmed,
+                });
+            }
             self.flush_packet_outs(confirmed);
         }
         self.maybe_start_health(now);
