@@ -34,6 +34,7 @@ use flowfall::controller::metrics::Metrics;
 use flowfall::controller::runtime::{ControllerHandle, Running, Runtime};
 use flowfall::controller::settings::Settings;
 use flowfall::topology::Topology;
+use support::health::{TtlCounters, run_ok};
 use support::lab::{Lab, LabError, repo_path};
 
 const TOKEN: &str = "e2e-secret-token";
@@ -212,17 +213,6 @@ fn must<T>(r: Result<T, LabError>, what: &str) -> T {
     r.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
-fn run_ok(lab: &Lab, host: &str, args: &[&str]) -> String {
-    let out = must(lab.exec(host, args), "exec");
-    assert!(
-        out.success(),
-        "{args:?} in {host}: {} {}",
-        out.stdout,
-        out.stderr
-    );
-    out.stdout
-}
-
 /// A command with the lab's OVS environment (its sockets live in the lab directory).
 fn ovs_cmd(lab: &Lab, program: &str) -> Command {
     let mut cmd = Command::new(program);
@@ -274,85 +264,6 @@ fn hv_port(lab: &Lab, bridge: &str, hv: &str, present: bool) {
         "ovs-vsctl: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Per-(source label, TTL) packet counters in one namespace's INPUT chain.
-struct TtlCounters<'a> {
-    lab: &'a Lab,
-    host: String,
-}
-
-const TTLS: std::ops::RangeInclusive<u8> = 58..=64;
-
-impl<'a> TtlCounters<'a> {
-    /// Counting rules (no target: they only count) for packets from each `(label, source)`.
-    fn install(lab: &'a Lab, host: &str, sources: &[(&str, &str)]) -> TtlCounters<'a> {
-        run_ok(lab, host, &["iptables", "-N", "fftest"]);
-        run_ok(lab, host, &["iptables", "-I", "INPUT", "1", "-j", "fftest"]);
-        for (label, src) in sources {
-            for ttl in TTLS {
-                let ttl_s = ttl.to_string();
-                let comment = format!("{label}:{ttl}");
-                run_ok(
-                    lab,
-                    host,
-                    &[
-                        "iptables",
-                        "-A",
-                        "fftest",
-                        "-s",
-                        src,
-                        "-m",
-                        "ttl",
-                        "--ttl-eq",
-                        &ttl_s,
-                        "-m",
-                        "comment",
-                        "--comment",
-                        &comment,
-                    ],
-                );
-            }
-        }
-        TtlCounters {
-            lab,
-            host: host.to_string(),
-        }
-    }
-
-    fn zero(&self) {
-        run_ok(self.lab, &self.host, &["iptables", "-Z", "fftest"]);
-    }
-
-    /// label -> TTL -> packets (zero counts left out).
-    fn read(&self) -> BTreeMap<String, BTreeMap<u8, u64>> {
-        let text = run_ok(
-            self.lab,
-            &self.host,
-            &["iptables", "-L", "fftest", "-v", "-x", "-n"],
-        );
-        let mut out: BTreeMap<String, BTreeMap<u8, u64>> = BTreeMap::new();
-        for line in text.lines() {
-            let (Some(pkts), Some(comment)) = (
-                line.split_whitespace()
-                    .next()
-                    .and_then(|p| p.parse::<u64>().ok()),
-                line.split("/* ").nth(1).and_then(|c| c.split(" */").next()),
-            ) else {
-                continue;
-            };
-            let Some((label, ttl)) = comment.rsplit_once(':') else {
-                continue;
-            };
-            if let (Ok(ttl), true) = (ttl.parse::<u8>(), pkts > 0) {
-                *out.entry(label.to_string())
-                    .or_default()
-                    .entry(ttl)
-                    .or_default() += pkts;
-            }
-        }
-        out
-    }
 }
 
 /// A ping running in the background in a customer namespace; killed if the test fails.
@@ -446,13 +357,13 @@ fn each_customers_traffic_crosses_exactly_its_service_set_both_ways() {
         .iter()
         .map(|(n, net, _)| (n.as_str(), net.as_str()))
         .collect();
-    let at_router = TtlCounters::install(&lab, "router", &sources);
+    let at_router = TtlCounters::install_at(&lab, "router", &sources);
     for (name, _, layers) in &customers {
         let want = ctl.path_vms(name);
         assert_eq!(want.len(), *layers, "{name}: one VM per layer of its set");
         must(lab.zero_vm_counters(), "zero");
         at_router.zero();
-        let from_router = TtlCounters::install(&lab, name, &[("router", &router)]);
+        let from_router = TtlCounters::install_at(&lab, name, &[("router", &router)]);
         let ping = must(lab.ping(name, &router, 3), "ping");
         assert_eq!(ping.received, 3, "{name}: {ping:?}");
         let udp = must(lab.udp_roundtrip(name, "router", 20), "udp");
@@ -523,8 +434,8 @@ fn a_service_change_through_the_api_mid_traffic_never_skips_a_layer() {
     let started = Instant::now();
     let bravo = must(lab.customer("bravo"), "bravo").networks[0].clone();
     let router = must(lab.address("router"), "router").to_string();
-    let at_router = TtlCounters::install(&lab, "router", &[("bravo", &bravo)]);
-    let at_bravo = TtlCounters::install(&lab, "bravo", &[("router", &router)]);
+    let at_router = TtlCounters::install_at(&lab, "router", &[("bravo", &bravo)]);
+    let at_bravo = TtlCounters::install_at(&lab, "bravo", &[("router", &router)]);
     // bravo: firewall -> ids -> firewall + ids -> firewall, while pinging every 10 ms.
     let stream = PingStream::start(&lab, "bravo", 400, "0.01");
     let mut applied = Vec::new();
@@ -576,7 +487,7 @@ fn a_vm_going_away_moves_its_customers_and_nobody_skips_the_firewall() {
     let bravo = must(lab.customer("bravo"), "bravo").networks[0].clone();
     let charlie = must(lab.customer("charlie"), "charlie").networks[0].clone();
     let at_router =
-        TtlCounters::install(&lab, "router", &[("bravo", &bravo), ("charlie", &charlie)]);
+        TtlCounters::install_at(&lab, "router", &[("bravo", &bravo), ("charlie", &charlie)]);
     let j0 = must(lab.switch("j0"), "j0").bridge.clone();
     let before: BTreeSet<String> = ["bravo", "charlie"]
         .iter()

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 use flowfall_select::{Algorithm, AnySelector, Key, Member, Selector};
 use flowfall_topology::{SelectorKind, ServiceSet, Topology, VmId};
@@ -236,13 +237,52 @@ fn algorithm(kind: SelectorKind) -> Algorithm {
     }
 }
 
+/// Everything a [`LayerChooser`] is built from: the layer, its algorithm and its live VMs
+/// in layer order with their `(stable_id, weight)`. Two equal keys build the same chooser,
+/// whatever topology they come from, so a cache keyed by it needs no invalidation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ChooserKey {
+    layer: usize,
+    kind: SelectorKind,
+    members: Vec<(VmId, u64, u32)>,
+}
+
+impl ChooserKey {
+    fn new(topology: &Topology, live: &LiveSet, layer: usize) -> ChooserKey {
+        let l = topology.layer(layer);
+        let members = l
+            .map_or(&[][..], |l| l.vms.as_slice())
+            .iter()
+            .filter(|vm| live.contains(vm.id))
+            .map(|vm| (vm.id, vm.stable_id, vm.weight))
+            .collect();
+        ChooserKey {
+            layer,
+            kind: l.map_or(SelectorKind::default(), |l| l.selector),
+            members,
+        }
+    }
+}
+
 /// One layer's selector over its live VMs, built exactly as the compiler builds it (members
 /// `(stable_id, weight)` of the live VMs in layer order, the layer's algorithm).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LayerChooser {
     layer: usize,
     selector: AnySelector,
     vm_of_member: Vec<VmId>,
+}
+
+impl fmt::Debug for LayerChooser {
+    /// The layer, algorithm and VMs, without the selector's tables (a Maglev table has
+    /// 65,537 slots).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LayerChooser")
+            .field("layer", &self.layer)
+            .field("algorithm", &self.selector.algorithm())
+            .field("vms", &self.vm_of_member)
+            .finish()
+    }
 }
 
 impl LayerChooser {
@@ -251,23 +291,25 @@ impl LayerChooser {
     /// # Errors
     /// [`Error::Selector`] when the selector cannot be built (e.g. duplicate stable ids).
     pub fn new(topology: &Topology, live: &LiveSet, layer: usize) -> Result<LayerChooser, Error> {
-        let mut members = Vec::new();
-        let mut vm_of_member = Vec::new();
-        let l = topology.layer(layer);
-        for vm in l.map_or(&[][..], |l| l.vms.as_slice()) {
-            if live.contains(vm.id) {
-                members.push(Member::new(vm.stable_id, vm.weight));
-                vm_of_member.push(vm.id);
-            }
-        }
-        let kind = l.map_or(SelectorKind::default(), |l| l.selector);
-        let selector = algorithm(kind)
+        LayerChooser::build(&ChooserKey::new(topology, live, layer))
+    }
+
+    fn build(key: &ChooserKey) -> Result<LayerChooser, Error> {
+        let members: Vec<Member> = key
+            .members
+            .iter()
+            .map(|&(_, stable_id, weight)| Member::new(stable_id, weight))
+            .collect();
+        let selector = algorithm(key.kind)
             .build(&members)
-            .map_err(|source| Error::Selector { layer, source })?;
+            .map_err(|source| Error::Selector {
+                layer: key.layer,
+                source,
+            })?;
         Ok(LayerChooser {
-            layer,
+            layer: key.layer,
             selector,
-            vm_of_member,
+            vm_of_member: key.members.iter().map(|&(vm, _, _)| vm).collect(),
         })
     }
 
@@ -299,6 +341,120 @@ impl LayerChooser {
     }
 }
 
+/// The most recently used [`LayerChooser`]s, so that a VM change does not rebuild the
+/// selector tables of live sets seen before (a Maglev table of 65,537 slots costs a few
+/// milliseconds in a release build, ~50 ms in a debug one).
+///
+/// Entries are keyed by everything a chooser is built from (layer, algorithm, live VMs with
+/// their stable ids and weights), so a hit is the chooser [`LayerChooser::new`] would build,
+/// also after a configuration reload: a layer whose VMs or weights changed simply misses.
+/// At most [`ChooserCache::capacity`] entries are kept, least recently used evicted first.
+#[derive(Clone)]
+pub struct ChooserCache {
+    capacity: usize,
+    /// Least recently used first.
+    entries: Vec<(ChooserKey, Arc<LayerChooser>)>,
+    hits: u64,
+    misses: u64,
+}
+
+impl ChooserCache {
+    /// The default capacity: a VM going down and coming back in each of a few layers.
+    pub const DEFAULT_CAPACITY: usize = 16;
+
+    /// An empty cache keeping at most `capacity` choosers (0: none, every request builds).
+    pub fn with_capacity(capacity: usize) -> ChooserCache {
+        ChooserCache {
+            capacity,
+            entries: Vec::new(),
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// The chooser of `layer` over the VMs of `live` in it, built only if no equal one is
+    /// cached.
+    ///
+    /// # Errors
+    /// As [`LayerChooser::new`] (failures are not cached).
+    pub fn get(
+        &mut self,
+        topology: &Topology,
+        live: &LiveSet,
+        layer: usize,
+    ) -> Result<Arc<LayerChooser>, Error> {
+        let key = ChooserKey::new(topology, live, layer);
+        if let Some(i) = self.entries.iter().position(|(k, _)| *k == key) {
+            self.hits += 1;
+            let entry = self.entries.remove(i);
+            let chooser = Arc::clone(&entry.1);
+            self.entries.push(entry);
+            return Ok(chooser);
+        }
+        self.misses += 1;
+        let chooser = Arc::new(LayerChooser::build(&key)?);
+        if self.capacity > 0 {
+            if self.entries.len() >= self.capacity {
+                self.entries.remove(0);
+            }
+            self.entries.push((key, Arc::clone(&chooser)));
+        }
+        Ok(chooser)
+    }
+
+    /// The most choosers kept.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Number of choosers kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Requests answered from the cache.
+    pub fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// Requests that built a chooser.
+    pub fn misses(&self) -> u64 {
+        self.misses
+    }
+
+    /// Forgets every chooser (the counters stay).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+impl Default for ChooserCache {
+    /// An empty cache of [`ChooserCache::DEFAULT_CAPACITY`].
+    fn default() -> Self {
+        ChooserCache::with_capacity(ChooserCache::DEFAULT_CAPACITY)
+    }
+}
+
+impl fmt::Debug for ChooserCache {
+    /// Capacity, counters and the cached choosers (without their tables).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChooserCache")
+            .field("capacity", &self.capacity)
+            .field("hits", &self.hits)
+            .field("misses", &self.misses)
+            .field(
+                "choosers",
+                &self.entries.iter().map(|(_, c)| c).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
 /// Every address's VM at every layer it uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -318,8 +474,26 @@ impl Assignment {
         live: &LiveSet,
         overrides: &Overrides,
     ) -> Result<Assignment, Error> {
+        Assignment::compute_cached(
+            topology,
+            live,
+            overrides,
+            &mut ChooserCache::with_capacity(0),
+        )
+    }
+
+    /// As [`Assignment::compute`], taking the layers' choosers from `cache`.
+    ///
+    /// # Errors
+    /// As [`LayerChooser::new`].
+    pub fn compute_cached(
+        topology: &Topology,
+        live: &LiveSet,
+        overrides: &Overrides,
+        cache: &mut ChooserCache,
+    ) -> Result<Assignment, Error> {
         let choosers = (0..topology.layers().len())
-            .map(|l| LayerChooser::new(topology, live, l))
+            .map(|l| cache.get(topology, live, l))
             .collect::<Result<Vec<_>, _>>()?;
         let entries: Vec<_> = addresses(topology)
             .into_iter()
@@ -377,10 +551,9 @@ impl Assignment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::sample_topology;
+    use crate::testing::{reload_pair, sample_topology};
     use flowfall_compile::{AddressId, Compilation, LiveVms};
     use flowfall_topology::synthetic::{SyntheticSpec, generate};
-    use std::sync::Arc;
 
     fn key(c: &str, p: &str) -> AddressKey {
         AddressKey::new(c, p.parse().unwrap_or_else(|e| panic!("{e}")))
@@ -468,6 +641,110 @@ mod tests {
         assert_eq!(l0, [0, 2]);
         assert_eq!(live.in_layer(1).count(), 2);
         assert_eq!(live.in_layer(5).count(), 0);
+    }
+
+    /// Every layer's cached chooser chooses as a freshly built one for every address.
+    fn assert_cache_fresh(cache: &mut ChooserCache, topo: &Topology, live: &LiveSet) {
+        for layer in 0..topo.layers().len() {
+            let cached = cache
+                .get(topo, live, layer)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let fresh = LayerChooser::new(topo, live, layer).unwrap_or_else(|e| panic!("{e}"));
+            for (a, _) in addresses(topo) {
+                assert_eq!(
+                    cached.hash_choice(a.prefix),
+                    fresh.hash_choice(a.prefix),
+                    "layer {layer} {a}"
+                );
+            }
+        }
+    }
+
+    /// A cached chooser chooses as a fresh one across VMs going down and up, and across a
+    /// reload that changes one VM's weight (same VM ids: only the key's weight tells the
+    /// old chooser from the new one).
+    #[test]
+    fn cached_choosers_choose_as_fresh_ones() {
+        for selector in [
+            SelectorKind::Md5Mod,
+            SelectorKind::Rendezvous,
+            SelectorKind::Maglev,
+        ] {
+            let spec = SyntheticSpec {
+                customers: 150,
+                layers: 2,
+                vms_per_layer: 5,
+                selector,
+                seed: 5,
+                ipv6: false,
+                ..Default::default()
+            };
+            let (topo, reloaded) = reload_pair(&spec, 1);
+            let vm = |layer, index| VmId { layer, index };
+            let steps = [
+                (vm(0, 1), false),
+                (vm(0, 3), false),
+                (vm(0, 1), true),
+                (vm(1, 0), false),
+                (vm(0, 3), true),
+                (vm(1, 0), true),
+                (vm(0, 1), false),
+                (vm(0, 1), true),
+            ];
+            let mut cache = ChooserCache::with_capacity(4);
+            for t in [&topo, &reloaded, &topo] {
+                let mut live = LiveSet::all(t);
+                assert_cache_fresh(&mut cache, t, &live);
+                for (v, up) in steps {
+                    if up {
+                        live.insert(v);
+                    } else {
+                        live.remove(v);
+                    }
+                    assert_cache_fresh(&mut cache, t, &live);
+                }
+            }
+            assert!(cache.hits() > 0, "{selector:?}: no hit");
+            assert!(cache.len() <= cache.capacity());
+            // The reload matters: a stale chooser would choose differently.
+            let all = LiveSet::all(&topo);
+            let old = LayerChooser::new(&topo, &all, 0).unwrap_or_else(|e| panic!("{e}"));
+            let new = LayerChooser::new(&reloaded, &all, 0).unwrap_or_else(|e| panic!("{e}"));
+            assert!(
+                addresses(&topo)
+                    .iter()
+                    .any(|(a, _)| old.hash_choice(a.prefix) != new.hash_choice(a.prefix)),
+                "{selector:?}: the weight change moves nothing"
+            );
+        }
+    }
+
+    #[test]
+    fn cache_evicts_the_least_recently_used() {
+        let topo = sample_topology();
+        let mut cache = ChooserCache::with_capacity(2);
+        let all = LiveSet::all(&topo);
+        let mut one_down = all.clone();
+        one_down.remove(VmId { layer: 0, index: 1 });
+        let get = |cache: &mut ChooserCache, live: &LiveSet, layer| {
+            cache
+                .get(&topo, live, layer)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        get(&mut cache, &all, 0);
+        get(&mut cache, &one_down, 0);
+        get(&mut cache, &all, 0); // hit: `one_down` is now the least recent
+        get(&mut cache, &all, 1); // evicts `one_down`
+        assert_eq!((cache.hits(), cache.misses(), cache.len()), (1, 3, 2));
+        get(&mut cache, &all, 0);
+        get(&mut cache, &one_down, 0);
+        assert_eq!((cache.hits(), cache.misses()), (2, 4));
+        let mut none = ChooserCache::with_capacity(0);
+        get(&mut none, &all, 0);
+        get(&mut none, &all, 0);
+        assert_eq!((none.hits(), none.misses(), none.len()), (0, 2, 0));
+        cache.clear();
+        assert!(cache.is_empty());
     }
 
     /// The assignment without overrides is exactly the compiler's choice, for every selector

@@ -23,8 +23,11 @@
 
 use flowfall_topology::{Topology, VmId, WhenEmpty};
 
+use std::sync::Arc;
+
 use crate::assign::{
-    AddressKey, LayerChooser, LiveSet, Override, OverrideReason, Overrides, addresses,
+    AddressKey, Assignment, ChooserCache, LayerChooser, LiveSet, Override, OverrideReason,
+    Overrides, addresses,
 };
 use crate::error::Error;
 use crate::liveness::{Event, Nanos};
@@ -111,12 +114,16 @@ pub struct FailoverStats {
 
 /// The live set and overrides, kept current from liveness events (see the
 /// [module docs](self)).
+///
+/// The layers' choosers are kept in a [`ChooserCache`]: a VM change builds a selector only
+/// for a live set not seen recently (a VM going down and coming back again builds none).
 #[derive(Debug, Clone)]
 pub struct Failover {
     policy: FailoverPolicy,
     live: LiveSet,
     overrides: Overrides,
     stats: FailoverStats,
+    choosers: ChooserCache,
 }
 
 impl Failover {
@@ -132,7 +139,40 @@ impl Failover {
             live,
             overrides,
             stats: FailoverStats::default(),
+            choosers: ChooserCache::default(),
         }
+    }
+
+    /// The same, with `choosers` as its chooser cache (e.g. the previous state's after a
+    /// reload: choosers of unchanged layers stay valid, the others no longer match).
+    pub fn with_choosers(mut self, choosers: ChooserCache) -> Failover {
+        self.choosers = choosers;
+        self
+    }
+
+    /// The chooser cache.
+    pub fn choosers(&self) -> &ChooserCache {
+        &self.choosers
+    }
+
+    /// Builds (if not cached) every layer's chooser over the current live set, so that the
+    /// next VM change builds only the chooser after it.
+    ///
+    /// # Errors
+    /// [`Error::Selector`] when a layer's selector cannot be built.
+    pub fn warm(&mut self, topology: &Topology) -> Result<(), Error> {
+        for layer in 0..topology.layers().len() {
+            self.choosers.get(topology, &self.live, layer)?;
+        }
+        Ok(())
+    }
+
+    /// The current [`Assignment`], with the cached choosers.
+    ///
+    /// # Errors
+    /// As [`Assignment::compute`].
+    pub fn assignment(&mut self, topology: &Topology) -> Result<Assignment, Error> {
+        Assignment::compute_cached(topology, &self.live, &self.overrides, &mut self.choosers)
     }
 
     /// The policy.
@@ -211,7 +251,12 @@ impl Failover {
         vm: VmId,
         at: Nanos,
     ) -> Result<FailoverUpdate, Error> {
-        let Some((before, after, after_live)) = self.change(topology, vm, false)? else {
+        let Some(Change {
+            before,
+            after,
+            after_live,
+        }) = self.change(topology, vm, false)?
+        else {
             return Ok(self.unchanged(topology, vm));
         };
         let layer = vm.layer;
@@ -251,7 +296,12 @@ impl Failover {
         vm: VmId,
         at: Nanos,
     ) -> Result<FailoverUpdate, Error> {
-        let Some((before, after, after_live)) = self.change(topology, vm, true)? else {
+        let Some(Change {
+            before,
+            after,
+            after_live,
+        }) = self.change(topology, vm, true)?
+        else {
             return Ok(self.unchanged(topology, vm));
         };
         let layer = vm.layer;
@@ -288,25 +338,24 @@ impl Failover {
 
     /// For `vm` becoming live (`up`) or dead: its layer's chooser now and after, and the
     /// live set after; `None` when it already is.
-    fn change(
-        &self,
-        topology: &Topology,
-        vm: VmId,
-        up: bool,
-    ) -> Result<Option<(LayerChooser, LayerChooser, LiveSet)>, Error> {
+    fn change(&mut self, topology: &Topology, vm: VmId, up: bool) -> Result<Option<Change>, Error> {
         topology.vm(vm).ok_or(Error::UnknownVm { vm })?;
         if self.live.contains(vm) == up {
             return Ok(None);
         }
-        let before = LayerChooser::new(topology, &self.live, vm.layer)?;
+        let before = self.choosers.get(topology, &self.live, vm.layer)?;
         let mut after_live = self.live.clone();
         if up {
             after_live.insert(vm);
         } else {
             after_live.remove(vm);
         }
-        let after = LayerChooser::new(topology, &after_live, vm.layer)?;
-        Ok(Some((before, after, after_live)))
+        let after = self.choosers.get(topology, &after_live, vm.layer)?;
+        Ok(Some(Change {
+            before,
+            after,
+            after_live,
+        }))
     }
 
     /// Counts a change's moves and pins and describes it.
@@ -340,6 +389,16 @@ impl Failover {
             layer: self.status(topology, vm.layer),
         }
     }
+}
+
+/// A VM's layer before and after it changes liveness.
+struct Change {
+    /// The layer's chooser now.
+    before: Arc<LayerChooser>,
+    /// The layer's chooser after.
+    after: Arc<LayerChooser>,
+    /// The live set after.
+    after_live: LiveSet,
 }
 
 /// Pins `address` on `vm` (at `vm`'s layer) for failover.
@@ -377,7 +436,7 @@ fn push_if_moved(
 mod tests {
     use super::*;
     use crate::assign::Assignment;
-    use crate::testing::sample_topology;
+    use crate::testing::{reload_pair, sample_topology};
     use flowfall_topology::SelectorKind;
     use flowfall_topology::synthetic::{SyntheticSpec, generate};
 
@@ -554,6 +613,71 @@ mod tests {
             f.vm_down(&t, vm(4, 0), 5),
             Err(Error::UnknownVm { .. })
         ));
+    }
+
+    /// A failover keeping its choosers decides exactly as one building them afresh, across
+    /// downs and ups and a reload (state carried over, one VM's weight changed).
+    #[test]
+    fn cached_choosers_change_no_decision() {
+        let spec = SyntheticSpec {
+            customers: 300,
+            layers: 2,
+            vms_per_layer: 6,
+            selector: SelectorKind::Maglev,
+            seed: 9,
+            ipv6: false,
+            ..Default::default()
+        };
+        let (t, reloaded) = reload_pair(&spec, 2);
+        let steps = [
+            (vm(0, 3), false),
+            (vm(0, 5), false),
+            (vm(0, 3), true),
+            (vm(1, 2), false),
+            (vm(0, 5), true),
+            (vm(1, 2), true),
+            (vm(0, 3), false),
+            (vm(0, 3), true),
+        ];
+        for return_on_recovery in [false, true] {
+            let policy = FailoverPolicy { return_on_recovery };
+            let mut cached = Failover::new(&t, policy);
+            cached.warm(&t).unwrap_or_else(|e| panic!("{e}"));
+            let mut fresh = Failover::new(&t, policy).with_choosers(ChooserCache::with_capacity(0));
+            let mut at = 0;
+            for topology in [&t, &reloaded] {
+                if !std::ptr::eq(topology, &t) {
+                    // The controller's reload: same live set and pins, the cache carried over.
+                    let (live, pins) = (cached.live().clone(), cached.overrides().clone());
+                    let kept = cached.choosers().clone();
+                    cached = Failover::with_state(policy, live.clone(), pins.clone())
+                        .with_choosers(kept);
+                    fresh = Failover::with_state(policy, live, pins)
+                        .with_choosers(ChooserCache::with_capacity(0));
+                }
+                for (v, up) in steps {
+                    at += 1;
+                    let (a, b) = if up {
+                        (cached.vm_up(topology, v, at), fresh.vm_up(topology, v, at))
+                    } else {
+                        (
+                            cached.vm_down(topology, v, at),
+                            fresh.vm_down(topology, v, at),
+                        )
+                    };
+                    let a = a.unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(a, b.unwrap_or_else(|e| panic!("{e}")), "{v:?} up={up}");
+                    assert_eq!(cached.overrides(), fresh.overrides());
+                    assert_eq!(cached.live(), fresh.live());
+                }
+                let ours = cached
+                    .assignment(topology)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(ours, assignment(topology, &fresh));
+            }
+            assert!(cached.choosers().hits() > 0);
+            assert_eq!(fresh.choosers().hits(), 0);
+        }
     }
 
     #[test]

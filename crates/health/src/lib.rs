@@ -11,7 +11,7 @@
 //! | [`probe`] | probe packets that cross the VNF itself (`PACKET_OUT` on the VU port, returned by a high-priority entry at the next junction) |
 //! | [`liveness`] | per-VM Up / Suspect / Down from probes (RTT, loss) and `PORT_STATUS`; [`liveness::Event`]s for recompiles |
 //! | [`lldp`], [`links`] | LLDP frames and a link monitor for the bypass links |
-//! | [`assign`] | the compiler's VM choice, reproduced, and per-address [`assign::Overrides`] above it |
+//! | [`assign`] | the compiler's VM choice, reproduced ([`assign::LayerChooser`], kept in an [`assign::ChooserCache`] so VM changes reuse built tables), and per-address [`assign::Overrides`] above it |
 //! | [`failover`] | live set and pins from liveness events: only a dead VM's customers move, and they stay when it returns |
 //! | [`balance`] | per-VM load from flow counters, imbalance, a rate-limited planner with hysteresis |
 //! | [`nat`] | NAT-in-chain detection: entries that punt unclaimed upstream IPv4 on VD ports, and an alarm table |

@@ -1,6 +1,7 @@
 //! Topologies shared by the unit tests.
 
 use flowfall_topology::Topology;
+use flowfall_topology::synthetic::{SyntheticSpec, generate_config};
 
 /// Two layers over J0..J2: `firewall` (hv1: fw-1, fw-2; hv2: fw-3) and `ddos` (hv3: dd-1,
 /// dd-2), one bypass each, three customers.
@@ -109,4 +110,25 @@ pub(crate) fn splitmix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// The synthetic topology of `spec`, and the same after a reload that changes the weight of
+/// the `nth` VM (0-based) of layer 0: same VM ids, a different selector.
+pub(crate) fn reload_pair(spec: &SyntheticSpec, nth: usize) -> (Topology, Topology) {
+    let config = generate_config(spec).unwrap_or_else(|e| panic!("{e}"));
+    let topology = Topology::from_config(&config).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut changed = config;
+    let entry = changed
+        .layers
+        .get_mut(0)
+        .and_then(|l| {
+            l.hypervisors
+                .iter_mut()
+                .flat_map(|h| h.vms.iter_mut())
+                .nth(nth)
+        })
+        .unwrap_or_else(|| panic!("no VM {nth} in layer 0"));
+    entry.weight = Some(entry.weight.unwrap_or(1) % 4 + 1);
+    let reloaded = Topology::from_config(&changed).unwrap_or_else(|e| panic!("{e:?}"));
+    (topology, reloaded)
 }

@@ -269,9 +269,10 @@ impl Controller {
         if rates.is_empty() {
             return;
         }
-        let failover = self.model.steering().failover();
+        let failover = self.model.steering_mut().failover_mut();
         let live = failover.live().clone();
-        let assignment = match Assignment::compute(&topo, &live, failover.overrides()) {
+        // From the failover's chooser cache: no selector table is rebuilt per poll.
+        let assignment = match failover.assignment(&topo) {
             Ok(a) => a,
             Err(e) => {
                 warn!(error = %e, "load balance: no assignment");

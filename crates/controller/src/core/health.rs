@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use flowfall_compile::FlowEntry;
@@ -356,7 +357,10 @@ impl Controller {
         let h = Health::new(config, now)?;
         self.model
             .set_extra_entries(h.entries(self.model.topology()));
-        self.model.steering_mut().enable(config.return_on_recovery);
+        let topology = Arc::clone(self.model.topology_arc());
+        self.model
+            .steering_mut()
+            .enable(&topology, config.return_on_recovery);
         self.health = Some(h);
         if self.by_dpid.is_empty() {
             // Nothing installed yet: part of the initial tables, no new generation.

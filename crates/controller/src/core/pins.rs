@@ -72,11 +72,22 @@ impl Steering {
         }
     }
 
-    /// Turns pinning on with this recovery policy.
-    pub(super) fn enable(&mut self, return_on_recovery: bool) {
+    /// Turns pinning on with this recovery policy, building `topology`'s choosers now so
+    /// that the first VM change builds only the one after it.
+    pub(super) fn enable(&mut self, topology: &Topology, return_on_recovery: bool) {
         self.pinning = true;
         self.failover
             .set_policy(FailoverPolicy { return_on_recovery });
+        self.warm(topology);
+    }
+
+    /// Builds the choosers of the current live set that are not cached yet (the failover
+    /// keeps them: a VM change reuses the ones of live sets seen recently).
+    fn warm(&mut self, topology: &Topology) {
+        if let Err(e) = self.failover.warm(topology) {
+            // The VM change that needs the chooser reports it.
+            debug!(error = %e, "layer choosers not built ahead");
+        }
     }
 
     /// The time stamped on new pins.
@@ -164,7 +175,8 @@ impl Steering {
 
     /// After a reload from `old` to `new`: pins carried over by VM name (dropped when they no
     /// longer fit), the live set rebuilt from `live`, dead links forgotten (LLDP judges the new
-    /// topology's links afresh).
+    /// topology's links afresh). The choosers are kept: those of layers the reload left
+    /// alone are still valid, the others no longer match.
     pub(super) fn reloaded(&mut self, old: &Topology, new: &Topology, live: &BTreeSet<VmId>) {
         let mut pins = Overrides::new();
         for (a, o) in self.failover.overrides().iter() {
@@ -183,9 +195,14 @@ impl Steering {
             debug!(dropped, "pins that no longer fit the topology dropped");
         }
         let policy = self.failover.policy();
+        let choosers = self.failover.choosers().clone();
         self.failover =
-            Failover::with_state(policy, live.iter().copied().collect::<LiveSet>(), pins);
+            Failover::with_state(policy, live.iter().copied().collect::<LiveSet>(), pins)
+                .with_choosers(choosers);
         self.dead_bypass.clear();
+        if self.pinning {
+            self.warm(new);
+        }
     }
 }
 
@@ -310,7 +327,7 @@ mod tests {
     fn pins_follow_their_vm_by_name_across_a_reload_and_vanish_with_it() {
         let old = Topology::from_toml_str(LAB).unwrap();
         let mut s = Steering::new(&old);
-        s.enable(false);
+        s.enable(&old, false);
         pin(&mut s, &old, "bravo", "fw-2");
         pin(&mut s, &old, "charlie", "fw-3");
         // A VM added before fw-2 in its hypervisor shifts fw-2's index; fw-3 is removed.
@@ -369,7 +386,7 @@ mod tests {
         let back = s.inputs(&topo, &all).unwrap();
         assert!(back.overrides.is_empty());
         // With pinning, a recovery leaves the moved customers pinned where they went.
-        s.enable(false);
+        s.enable(&topo, false);
         s.inputs(&topo, &without).unwrap();
         let moved_off: usize = s.moves as usize;
         assert!(moved_off >= 1);
