@@ -52,6 +52,8 @@ pub struct Model {
     extra: Vec<(usize, FlowEntry)>,
     /// Failover and balance pins, live bypass links ([`super::pins`]).
     steering: super::pins::Steering,
+    /// The extra entries changed since the last full compile (an update must not be partial).
+    extra_changed: bool,
 }
 
 fn compile_error(e: flowfall_compile::Error) -> CoreError {
@@ -79,6 +81,7 @@ impl Model {
             probe_down: BTreeSet::new(),
             extra: Vec::new(),
             steering,
+            extra_changed: false,
         };
         m.recompile(0)?;
         Ok(m)
@@ -171,6 +174,7 @@ impl Model {
     /// Entries installed beside the compiled tables (health probe returns), from the next
     /// recompile on.
     pub fn set_extra_entries(&mut self, extra: Vec<(usize, FlowEntry)>) {
+        self.extra_changed = true;
         self.extra = extra
             .into_iter()
             .map(|(k, mut e)| {
@@ -510,11 +514,62 @@ impl Model {
             add_owned(&mut addressed, owned.into_iter().map(|e| (k, e)));
         }
         self.index = AddressIndex::new(&compiled);
+        self.extra_changed = false;
         self.compiled = compiled;
         self.owners = owners;
         self.desired = desired;
         self.addressed = addressed;
         Ok(())
+    }
+
+    /// Applies a change of the compiler's inputs only (VM liveness, pins, live bypass links)
+    /// incrementally: the cached compilation reselects just the affected addresses
+    /// (`Compilation::update_inputs`), and only their entries are replaced in the desired
+    /// tables. Returns the owners whose entries changed, or `None` when the change needs a
+    /// full [`Model::recompile`] (the topology or runtime services changed, extra entries
+    /// were replaced, or the update touched entries other than address entries).
+    pub fn update_inputs(
+        &mut self,
+        generation: u64,
+    ) -> Result<Option<BTreeSet<OwnerId>>, CoreError> {
+        if self.extra_changed || !self.overrides.is_empty() {
+            return Ok(None);
+        }
+        let topology = Arc::clone(&self.topology);
+        if !Arc::ptr_eq(&topology, self.compiled.topology()) {
+            return Ok(None);
+        }
+        let live = self.live_vms();
+        let inputs = self
+            .steering
+            .inputs(&topology, &live)
+            .map_err(compile_error)?;
+        let diff = self
+            .compiled
+            .update_inputs(topology, inputs, generation as u16)
+            .map_err(compile_error)?;
+        if diff
+            .ops()
+            .any(|(_, op)| !is_address_cookie(op.entry().cookie))
+        {
+            // The compilation is current; the desired tables are rebuilt from scratch.
+            return Ok(None);
+        }
+        let changed = diff.address_owners();
+        let reactive = self.is_reactive();
+        for owner in &changed {
+            for table in &mut self.addressed {
+                table.remove(owner);
+            }
+            if reactive && !self.active.contains(owner) {
+                continue;
+            }
+            if let Some(&id) = self.owners.get(owner) {
+                let entries = self.address_entries(&self.compiled, id);
+                add_owned(&mut self.addressed, entries);
+            }
+        }
+        Ok(Some(changed))
     }
 
     /// The entries of address `id` on every junction, `(junction, entry)`, re-marked when
@@ -758,5 +813,87 @@ impl Remark {
             None => instructions.insert(0, Instruction::ApplyActions(set)),
         }
         e.instructions = instructions.into();
+    }
+}
+
+#[cfg(test)]
+mod incremental_tests {
+    use super::*;
+    use flowfall_topology::SelectorKind;
+    use flowfall_topology::synthetic::{SyntheticSpec, generate};
+    use proptest::prelude::*;
+
+    /// Every desired entry per junction, generations cleared (a full compile stamps its own
+    /// generation on every entry, an update only on the entries it changes).
+    fn tables(m: &Model) -> Vec<Vec<String>> {
+        (0..m.topology().switches().len())
+            .map(|k| {
+                let mut v: Vec<String> = m
+                    .desired_junction(k)
+                    .map(|e| {
+                        let mut e = e.clone();
+                        e.cookie = e.cookie.with_generation(0);
+                        format!("{e:?}")
+                    })
+                    .collect();
+                v.sort();
+                v
+            })
+            .collect()
+    }
+
+    fn topology() -> Topology {
+        let spec = SyntheticSpec {
+            customers: 12,
+            layers: 2,
+            hypervisors_per_layer: 2,
+            vms_per_layer: 4,
+            bypass_per_layer: 2,
+            selector: SelectorKind::Maglev,
+            ..SyntheticSpec::default()
+        };
+        generate(&spec).expect("synthetic topology")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// A sequence of VM liveness changes applied incrementally leaves exactly the desired
+        /// tables a full compile of the same state gives, and reports the owners it touched.
+        #[test]
+        fn updates_equal_a_full_recompile(
+            steps in proptest::collection::vec((0usize..8, any::<bool>()), 1..10),
+        ) {
+            let topo = topology();
+            let vms: Vec<String> = topo.all_vms().map(|v| v.name.clone()).collect();
+            let mut inc = Model::new(topo.clone()).unwrap();
+            let mut full = Model::new(topo).unwrap();
+            for (g, (i, live)) in steps.into_iter().enumerate() {
+                let before = tables(&inc);
+                let name = &vms[i % vms.len()];
+                inc.set_admin_live(name, live).unwrap();
+                full.set_admin_live(name, live).unwrap();
+                let changed = inc.update_inputs(g as u64 + 1).unwrap();
+                let changed = changed.expect("a liveness change is incremental");
+                full.recompile(g as u64 + 1).unwrap();
+                let after = tables(&inc);
+                prop_assert_eq!(&after, &tables(&full));
+                // Nothing changed outside the reported owners.
+                prop_assert_eq!(before == after, changed.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn other_changes_fall_back_to_a_full_recompile() {
+        let topo = topology();
+        let mut m = Model::new(topo.clone()).unwrap();
+        m.set_extra_entries(Vec::new());
+        assert_eq!(m.update_inputs(1).unwrap(), None, "extra entries replaced");
+        m.recompile(1).unwrap();
+        assert_eq!(m.update_inputs(2).unwrap(), Some(BTreeSet::new()));
+        let customer = topo.customers()[0].name.clone();
+        m.set_services(&customer, &[]).unwrap();
+        assert_eq!(m.update_inputs(3).unwrap(), None, "runtime services");
     }
 }

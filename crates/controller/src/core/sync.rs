@@ -221,6 +221,17 @@ impl Controller {
     /// The desired tables changed: bump the generation, recompile, push the difference.
     pub(super) fn model_changed(&mut self, now: Instant) {
         self.generation += 1;
+        // Inputs-only changes (liveness, pins, bypass links) touch the affected owners only.
+        match self.model.update_inputs(self.generation) {
+            Ok(Some(owners)) => {
+                if !owners.is_empty() {
+                    self.request_sync(now, Scope::Owners(owners));
+                }
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::debug!(error = %e, "incremental update refused; recompiling"),
+        }
         if let Err(e) = self.model.recompile(self.generation) {
             self.metrics.error(ErrorKind::Compile);
             tracing::error!(error = %e, "cannot compile the flow tables; switches keep their flows");
