@@ -225,6 +225,13 @@ impl Controller {
         match self.model.update_inputs(self.generation) {
             Ok(Some(owners)) => {
                 if !owners.is_empty() {
+                    // Owner-scoped pushes log at debug (reactive activations); a liveness,
+                    // pin or bypass change is an operator event.
+                    info!(
+                        generation = self.generation,
+                        addresses = owners.len(),
+                        "pushing update (incremental)"
+                    );
                     self.request_sync(now, Scope::Owners(owners));
                 }
                 return;
