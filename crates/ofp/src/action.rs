@@ -69,7 +69,7 @@ pub enum Action {
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::{OxmRef, hex_bytes};
 use crate::tlv::{self, Item};
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Sink};
 use std::fmt;
 
 /// `OFPP_MAX`: the highest number of a physical port.
@@ -230,38 +230,20 @@ impl Action {
     /// [`EncodeError::BadValue`] is returned (as it is for an [`Action::Unknown`] whose
     /// type has a typed variant, which would not decode back).
     #[inline(always)]
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        // Fixed-size actions are built on the stack and appended at once.
-        let t = self.action_type();
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
+        // Fixed-size actions are built in registers and appended at once.
+        if let Some((word, pads)) = self.short_image() {
+            w.padded(&word.to_be_bytes(), pads);
+            return Ok(());
+        }
         match self {
             Action::Output { port, max_len } => {
-                let [t0, t1] = t.to_be_bytes();
-                let [p0, p1, p2, p3] = port.to_be_bytes();
+                let word = (u64::from(OFPAT_OUTPUT) << 48) | (16 << 32) | u64::from(*port);
+                let [w0, w1, w2, w3, w4, w5, w6, w7] = word.to_be_bytes();
                 let [m0, m1] = max_len.to_be_bytes();
-                let b = [t0, t1, 0, 16, p0, p1, p2, p3, m0, m1, 0, 0, 0, 0, 0, 0];
+                let b = [w0, w1, w2, w3, w4, w5, w6, w7, m0, m1, 0, 0, 0, 0, 0, 0];
                 w.padded(&b, &[("ofp_action_output.pad", 10..16)]);
             }
-            Action::CopyTtlOut
-            | Action::CopyTtlIn
-            | Action::DecMplsTtl
-            | Action::PopVlan
-            | Action::DecNwTtl
-            | Action::PopPbb => w.padded(&short(t, [0; 4]), &[("ofp_action_generic.pad", 4..8)]),
-            Action::SetMplsTtl(ttl) | Action::SetNwTtl(ttl) => {
-                w.padded(&short(t, [*ttl, 0, 0, 0]), &[("ofp_action_ttl.pad", 5..8)]);
-            }
-            Action::PushVlan(eth) | Action::PushMpls(eth) | Action::PushPbb(eth) => {
-                let [e0, e1] = eth.to_be_bytes();
-                w.padded(&short(t, [e0, e1, 0, 0]), &[("ofp_action_push.pad", 6..8)]);
-            }
-            Action::PopMpls(eth) => {
-                let [e0, e1] = eth.to_be_bytes();
-                w.padded(
-                    &short(t, [e0, e1, 0, 0]),
-                    &[("ofp_action_pop_mpls.pad", 6..8)],
-                );
-            }
-            Action::SetQueue(id) | Action::Group(id) => w.bytes(&short(t, id.to_be_bytes())),
             Action::SetField(oxm) => {
                 encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w))?;
             }
@@ -269,17 +251,55 @@ impl Action {
                 encode_experimenter(w, *experimenter, data)?;
             }
             Action::Unknown { action_type, data } => encode_unknown(w, *action_type, data)?,
+            // The 8-byte actions, written above.
+            _ => {}
         }
         Ok(())
     }
+
+    /// The 8 bytes of an action whose structure is 8 bytes long (every fixed-size type
+    /// but output), as one big-endian word, and its padding runs (for a recording
+    /// writer); `None` for the other actions.
+    #[inline(always)]
+    fn short_image(&self) -> Option<(u64, PadRuns)> {
+        // The type, the 4 bytes after the type/len header, and their padding.
+        const GENERIC: PadRuns = &[("ofp_action_generic.pad", 4..8)];
+        const TTL: PadRuns = &[("ofp_action_ttl.pad", 5..8)];
+        const PUSH: PadRuns = &[("ofp_action_push.pad", 6..8)];
+        let (t, body, pads): (u16, u32, PadRuns) = match *self {
+            Action::CopyTtlOut => (OFPAT_COPY_TTL_OUT, 0, GENERIC),
+            Action::CopyTtlIn => (OFPAT_COPY_TTL_IN, 0, GENERIC),
+            Action::DecMplsTtl => (OFPAT_DEC_MPLS_TTL, 0, GENERIC),
+            Action::PopVlan => (OFPAT_POP_VLAN, 0, GENERIC),
+            Action::DecNwTtl => (OFPAT_DEC_NW_TTL, 0, GENERIC),
+            Action::PopPbb => (OFPAT_POP_PBB, 0, GENERIC),
+            Action::SetMplsTtl(ttl) => (OFPAT_SET_MPLS_TTL, u32::from(ttl) << 24, TTL),
+            Action::SetNwTtl(ttl) => (OFPAT_SET_NW_TTL, u32::from(ttl) << 24, TTL),
+            Action::PushVlan(eth) => (OFPAT_PUSH_VLAN, u32::from(eth) << 16, PUSH),
+            Action::PushMpls(eth) => (OFPAT_PUSH_MPLS, u32::from(eth) << 16, PUSH),
+            Action::PushPbb(eth) => (OFPAT_PUSH_PBB, u32::from(eth) << 16, PUSH),
+            Action::PopMpls(eth) => (
+                OFPAT_POP_MPLS,
+                u32::from(eth) << 16,
+                &[("ofp_action_pop_mpls.pad", 6..8)],
+            ),
+            Action::SetQueue(id) => (OFPAT_SET_QUEUE, id, &[]),
+            Action::Group(id) => (OFPAT_GROUP, id, &[]),
+            _ => return None,
+        };
+        Some(((u64::from(t) << 48) | (8 << 32) | u64::from(body), pads))
+    }
 }
+
+/// Padding runs of a structure (C name, byte range), for [`Sink::padded`].
+type PadRuns = &'static [(&'static str, std::ops::Range<usize>)];
 
 /// Writes a set-field action whose OXM (`oxm_len` bytes) `oxm` writes, padded to 8.
 #[inline(always)]
-fn encode_set_field(
-    w: &mut Writer<'_>,
+fn encode_set_field<S: Sink>(
+    w: &mut S,
     oxm_len: usize,
-    oxm: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+    oxm: impl FnOnce(&mut S) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     let len = (4 + oxm_len).div_ceil(8) * 8;
     tlv::header(w, OFPAT_SET_FIELD, len, LEN_FIELD)?;
@@ -289,8 +309,9 @@ fn encode_set_field(
 }
 
 /// Writes an experimenter action byte for byte.
+#[inline(always)]
 fn encode_experimenter(
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
     experimenter: u32,
     data: &[u8],
 ) -> Result<(), EncodeError> {
@@ -302,7 +323,8 @@ fn encode_experimenter(
 
 /// Writes an action of a type this crate does not know byte for byte (refusing a typed
 /// type, which would not decode back as unknown).
-fn encode_unknown(w: &mut Writer<'_>, action_type: u16, data: &[u8]) -> Result<(), EncodeError> {
+#[inline(always)]
+fn encode_unknown(w: &mut impl Sink, action_type: u16, data: &[u8]) -> Result<(), EncodeError> {
     if action_type == OFPAT_SET_FIELD
         || action_type == OFPAT_EXPERIMENTER
         || fixed_layout(action_type).is_some()
@@ -449,7 +471,7 @@ impl<'a> ActionRef<'a> {
     }
 
     /// Encodes the action as [`Action`]'s encoder does.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         match self {
             ActionRef::Plain(a) => a.encode(w),
             ActionRef::SetField(oxm) => encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w)),
@@ -558,7 +580,7 @@ impl<'a> ActionsRef<'a> {
     }
 
     /// Encodes the actions as [`Action`]'s encoder does.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         self.iter().try_for_each(|a| a.encode(w))
     }
 }
@@ -591,14 +613,6 @@ impl<'a> Iterator for ActionIter<'a> {
 
 impl std::iter::FusedIterator for ActionIter<'_> {}
 
-/// The 8 bytes of an action of type `action_type` whose body after the type/len header is
-/// `body` (`len` = 8).
-fn short(action_type: u16, body: [u8; 4]) -> [u8; 8] {
-    let [t0, t1] = action_type.to_be_bytes();
-    let [b0, b1, b2, b3] = body;
-    [t0, t1, 0, 8, b0, b1, b2, b3]
-}
-
 /// Decodes a list of actions filling all of `r` (an action list, `actions_len` bytes).
 pub(crate) fn decode_actions(r: &mut Reader<'_>) -> Result<Vec<Action>, DecodeError> {
     let base = r.offset();
@@ -624,8 +638,8 @@ pub(crate) fn decode_action_bytes(b: &[u8], base: usize) -> Result<Vec<Action>, 
 }
 
 /// Encodes a list of actions back to back.
-pub(crate) fn encode_actions(actions: &[Action], w: &mut Writer<'_>) -> Result<(), EncodeError> {
-    actions.iter().try_for_each(|a| a.encode(w))
+pub(crate) fn encode_actions(actions: &[Action], w: &mut impl Sink) -> Result<(), EncodeError> {
+    w.local(|w| actions.iter().try_for_each(|a| a.encode(w)))
 }
 
 /// Writes actions comma-separated (`output:1,group:2`), `drop` when empty.
@@ -693,6 +707,7 @@ mod tests {
     use super::*;
     use crate::Oxm;
     use crate::strategies::{arb_action, arb_actions};
+    use crate::wire::Writer;
     use proptest::prelude::*;
     use std::net::Ipv4Addr;
 

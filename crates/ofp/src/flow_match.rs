@@ -38,7 +38,7 @@ impl From<Vec<Oxm>> for Match {
 
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::OxmRef;
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Sink};
 use std::fmt;
 
 /// Bytes of the `ofp_match` header (`type`, `length`).
@@ -76,10 +76,11 @@ impl Match {
     }
 
     /// Encodes the match with its padding to 8 bytes.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    #[inline]
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         let start = w.pos();
-        w.u16(OFPMT_OXM);
-        w.u16(0);
+        // Type and a length patched below.
+        w.u32(u32::from(OFPMT_OXM) << 16);
         for f in &self.fields {
             f.encode(w)?;
         }
@@ -205,7 +206,7 @@ impl<'a> MatchRef<'a> {
 
     /// Encodes the match as [`Match`]'s encoder does: an OXM TLV re-encodes to the bytes
     /// it was decoded from, so the fields are copied and the padding written as zeros.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         let start = w.pos();
         w.u16(OFPMT_OXM);
         w.u16(0);
@@ -278,6 +279,7 @@ mod tests {
     use super::*;
     use crate::MacAddr;
     use crate::strategies::arb_match;
+    use crate::wire::Writer;
     use proptest::prelude::*;
 
     fn enc(m: &Match) -> Vec<u8> {

@@ -151,32 +151,35 @@ impl FlowMod {
 
 use crate::error::{DecodeError, EncodeError};
 use crate::flow_match::MatchRef;
-use crate::header::{OFP_VERSION, OFPT_FLOW_MOD};
-use crate::instruction::{InstructionsRef, decode_instructions, encode_instructions};
-use crate::message::{append_or_restore, decode_typed, write_message};
-use crate::wire::{Fixed, Reader, Writer};
+use crate::header::{OFP_HEADER_LEN, OFP_VERSION, OFPT_FLOW_MOD};
+use crate::instruction::{
+    InstructionsRef, OFP_INSTRUCTION_MIN_LEN, decode_instructions, encode_instructions,
+};
+use crate::message::{append_or_restore, append_windowed, decode_typed, write_message};
+use crate::wire::{Reader, Sink};
 use std::fmt;
 
 /// The fixed part of `ofp_flow_mod` (cookie through pad) of `$fm`, a [`FlowMod`] or a
-/// [`FlowModRef`] (same field names), as one 40-byte structure.
+/// [`FlowModRef`] (same field names), as five big-endian 8-byte words (the last one ends
+/// with the 2 bytes of padding): built in registers, appended with one write.
 macro_rules! fixed_part {
     ($fm:expr) => {
-        Fixed::<OFP_FLOW_MOD_FIXED_LEN>::new()
-            .put(&$fm.cookie.to_be_bytes())
-            .put(&$fm.cookie_mask.to_be_bytes())
-            .put(&[$fm.table_id, $fm.command.to_u8()])
-            .put(&$fm.idle_timeout.to_be_bytes())
-            .put(&$fm.hard_timeout.to_be_bytes())
-            .put(&$fm.priority.to_be_bytes())
-            .put(&$fm.buffer_id.to_be_bytes())
-            .put(&$fm.out_port.to_be_bytes())
-            .put(&$fm.out_group.to_be_bytes())
-            .put(&$fm.flags.to_be_bytes())
-            .zeros(2)
+        [
+            $fm.cookie,
+            $fm.cookie_mask,
+            (u64::from($fm.table_id) << 56)
+                | (u64::from($fm.command.to_u8()) << 48)
+                | (u64::from($fm.idle_timeout) << 32)
+                | (u64::from($fm.hard_timeout) << 16)
+                | u64::from($fm.priority),
+            (u64::from($fm.buffer_id) << 32) | u64::from($fm.out_port),
+            (u64::from($fm.out_group) << 32) | (u64::from($fm.flags) << 16),
+        ]
+        .map(u64::to_be_bytes)
     };
 }
 
-/// Padding of the fixed part, for [`Writer::padded`].
+/// Padding of the fixed part, for [`Sink::padded`].
 const FIXED_PADS: [(&str, std::ops::Range<usize>); 1] = [("ofp_flow_mod.pad", 38..40)];
 
 impl FlowMod {
@@ -194,12 +197,59 @@ impl FlowMod {
     }
 
     /// Encodes the body of an `OFPT_FLOW_MOD`.
-    pub(crate) fn encode_body(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.padded(fixed_part!(self).bytes(), &FIXED_PADS);
+    #[inline]
+    pub(crate) fn encode_body(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
+        w.padded(fixed_part!(self).as_flattened(), &FIXED_PADS);
         self.match_.encode(w)?;
         encode_instructions(&self.instructions, w)
     }
+
+    /// Appends the whole message (header with `xid` included) to `out`, as
+    /// [`crate::OfMessage::encode`] does: into a zero-filled window of [`FlowMod::room`]
+    /// bytes set aside at once, so the writes neither grow the buffer nor write padding;
+    /// encoded again through a growing [`crate::wire::Writer`] in the rare case the room
+    /// is too small. On error `out` is left as it was.
+    #[inline]
+    pub(crate) fn encode_message(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        append_windowed(
+            out,
+            self.room(),
+            |w| self.write_message(xid, w),
+            |w| self.write_message(xid, w),
+        )
+    }
+
+    /// Writes the whole message (header with `xid` included).
+    #[inline]
+    fn write_message<S: Sink>(&self, xid: u32, w: &mut S) -> Result<(), EncodeError> {
+        write_message(w, OFP_VERSION, OFPT_FLOW_MOD, xid, |w| self.encode_body(w))
+    }
+
+    /// Bytes to set aside for the message: its size when every action takes at most 16
+    /// bytes (every fixed-size action does, and so does a set-field of an OXM of up to 12
+    /// bytes or an experimenter action with up to 8 bytes of data), more than that when
+    /// some take less. Counted per instruction, not per action, so it costs little next
+    /// to the encoding. (The sums cannot overflow: each term is bounded by the memory
+    /// the lists and byte strings take.)
+    #[inline]
+    pub(crate) fn room(&self) -> usize {
+        let instructions: usize = self
+            .instructions
+            .iter()
+            .map(|i| match i {
+                Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                    OFP_INSTRUCTION_MIN_LEN + a.len() * MAX_COMMON_ACTION_LEN
+                }
+                other => other.encoded_len(),
+            })
+            .sum();
+        OFP_HEADER_LEN + OFP_FLOW_MOD_FIXED_LEN + self.match_.encoded_len() + instructions
+    }
 }
+
+/// The size of the largest fixed-size action (`ofp_action_output`), which [`FlowMod::room`]
+/// sets aside for every action.
+const MAX_COMMON_ACTION_LEN: usize = 16;
 
 /// A FLOW_MOD borrowed from a received message, decoded without allocating: the fields
 /// of [`FlowMod`], with the match and the instructions decoded as they are iterated
@@ -325,7 +375,7 @@ impl<'a> FlowModRef<'a> {
     pub fn encode_message(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         append_or_restore(out, |w| {
             write_message(w, OFP_VERSION, OFPT_FLOW_MOD, xid, |w| {
-                w.padded(fixed_part!(self).bytes(), &FIXED_PADS);
+                w.padded(fixed_part!(self).as_flattened(), &FIXED_PADS);
                 self.match_.encode(w)?;
                 self.instructions.encode(w)
             })
@@ -453,8 +503,10 @@ mod tests {
     use crate::oxm::OxmRef;
     use crate::ryu_vectors::{all_of_type, load};
     use crate::strategies::arb_flow_mod;
+    use crate::wire::Writer;
     use crate::{Action, MacAddr, Message, OfMessage, Oxm};
     use proptest::prelude::*;
+    use std::net::Ipv6Addr;
 
     /// Body of Ryu's `4-3-ofp_flow_mod.packet` (the README's example 2).
     const RYU_4_3_BODY: &str = "0000000000000000 0000000000000000 00 00 0000 0000 007b \
@@ -471,6 +523,101 @@ mod tests {
         let mut v = Vec::new();
         fm.encode_body(&mut Writer::new(&mut v)).unwrap();
         v
+    }
+
+    /// The whole message written through a growing [`Writer`], the path
+    /// [`FlowMod::encode_message`] falls back to when its room runs out.
+    fn enc_by_writer(xid: u32, fm: &FlowMod) -> Result<Vec<u8>, EncodeError> {
+        let mut v = Vec::new();
+        append_or_restore(&mut v, |w| fm.write_message(xid, w)).map(|()| v)
+    }
+
+    /// `fm` through [`OfMessage::encode`] (the window) after `before`, and through a
+    /// [`Writer`]: the same bytes or the same error, and `before` kept either way.
+    fn check_paths_agree(xid: u32, fm: &FlowMod) -> Result<Vec<u8>, EncodeError> {
+        let before = [0xaa, 0xbb];
+        let mut out = before.to_vec();
+        let windowed = OfMessage::new(xid, Message::FlowMod(fm.clone())).encode(&mut out);
+        let written = enc_by_writer(xid, fm);
+        assert_eq!(out[..2], before);
+        match (windowed, &written) {
+            (Ok(()), Ok(bytes)) => assert_eq!(&out[2..], bytes),
+            (Err(e), Err(f)) => {
+                assert_eq!(&e, f);
+                assert_eq!(out.len(), 2, "output left as it was");
+            }
+            (windowed, written) => panic!("window {windowed:?}, writer {written:?}"),
+        }
+        written
+    }
+
+    #[test]
+    fn window_overflow_falls_back_to_the_writer() {
+        // Two 40-byte set-fields and a 72-byte experimenter action: more than the 16
+        // bytes per action the room sets aside.
+        let all_ones = Ipv6Addr::from([0xff; 16]);
+        let fm = FlowMod::add(
+            0,
+            1,
+            Match::new().with(Oxm::Ipv6Dst(Ipv6Addr::LOCALHOST, Some(all_ones))),
+            vec![Instruction::ApplyActions(vec![
+                Action::SetField(Oxm::Ipv6Src(Ipv6Addr::LOCALHOST, Some(all_ones))),
+                Action::SetField(Oxm::Ipv6NdTarget(Ipv6Addr::LOCALHOST)),
+                Action::Experimenter {
+                    experimenter: 0x2320,
+                    data: vec![7; 64],
+                },
+            ])],
+        );
+        let bytes = check_paths_agree(5, &fm).unwrap();
+        assert!(bytes.len() > fm.room(), "{} <= {}", bytes.len(), fm.room());
+        let msg = OfMessage::new(5, Message::FlowMod(fm));
+        assert_eq!(OfMessage::decode(&bytes), Ok(msg));
+    }
+
+    #[test]
+    fn encode_errors_are_the_writers_and_leave_the_output_alone() {
+        let misaligned = Action::Experimenter {
+            experimenter: 1,
+            data: vec![1, 2, 3],
+        };
+        // Within the room, and after the room ran out (the long experimenter action).
+        for actions in [
+            vec![Action::output(1), misaligned.clone()],
+            vec![
+                Action::Experimenter {
+                    experimenter: 2,
+                    data: vec![0; 256],
+                },
+                misaligned,
+            ],
+        ] {
+            let fm = FlowMod::add(0, 1, Match::new(), vec![Instruction::WriteActions(actions)]);
+            assert!(matches!(
+                check_paths_agree(1, &fm),
+                Err(EncodeError::BadValue {
+                    field: "ofp_action_header.len",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn room_is_the_size_when_actions_are_short() {
+        let fm = FlowMod::add(
+            3,
+            7,
+            Match::new().with(Oxm::InPort(1)).with(Oxm::EthType(0x0800)),
+            vec![
+                Instruction::ApplyActions(vec![
+                    Action::SetField(Oxm::IpDscp(5)),
+                    Action::output(2),
+                ]),
+                Instruction::GotoTable(4),
+            ],
+        );
+        assert_eq!(check_paths_agree(0, &fm).unwrap().len(), fm.room());
     }
 
     #[test]
@@ -700,6 +847,13 @@ mod tests {
             let mut r = Reader::with_base(&bytes, 8);
             prop_assert_eq!(FlowMod::decode_body(&mut r), Ok(fm));
             prop_assert!(r.is_empty());
+        }
+
+        /// The pre-sized window (room enough or not) writes what a growing writer
+        /// writes, and fails as it fails.
+        #[test]
+        fn window_agrees_with_writer(xid in any::<u32>(), fm in arb_flow_mod()) {
+            check_paths_agree(xid, &fm).ok();
         }
 
         /// For every generated FLOW_MOD: view then `into_owned` == owned decode, the

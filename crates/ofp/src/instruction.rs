@@ -45,7 +45,7 @@ use crate::action::{ActionsRef, encode_actions, fmt_actions};
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::hex_bytes;
 use crate::tlv::{self, Item};
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Sink};
 use std::fmt;
 
 /// `OFPIT_GOTO_TABLE`.
@@ -138,7 +138,7 @@ impl Instruction {
     /// make the instruction a multiple of 8 bytes long or [`EncodeError::BadValue`] is
     /// returned (as it is for an [`Instruction::Unknown`] with a typed instruction type).
     #[inline(always)]
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         // Fixed-size instructions are built on the stack and appended at once.
         let t = self.instruction_type();
         let [t0, t1] = t.to_be_bytes();
@@ -182,15 +182,15 @@ impl Instruction {
 /// Writes the header of a write/apply-actions instruction of type `t`, the actions
 /// `actions` writes, and patches the length.
 #[inline(always)]
-fn encode_actions_instruction(
-    w: &mut Writer<'_>,
+fn encode_actions_instruction<S: Sink>(
+    w: &mut S,
     t: u16,
-    actions: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+    actions: impl FnOnce(&mut S) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     let start = w.pos();
-    let [t0, t1] = t.to_be_bytes();
+    // Type, a length patched below, padding: one word, one store.
     w.padded(
-        &[t0, t1, 0, 0, 0, 0, 0, 0],
+        &(u64::from(t) << 48).to_be_bytes(),
         &[("ofp_instruction_actions.pad", 4..8)],
     );
     actions(w)?;
@@ -199,7 +199,7 @@ fn encode_actions_instruction(
 
 /// Writes an experimenter instruction byte for byte.
 fn encode_experimenter(
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
     experimenter: u32,
     data: &[u8],
 ) -> Result<(), EncodeError> {
@@ -212,7 +212,7 @@ fn encode_experimenter(
 /// Writes an instruction of a type this crate does not know byte for byte (refusing a
 /// typed type, which would not decode back as unknown).
 fn encode_unknown(
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
     instruction_type: u16,
     data: &[u8],
 ) -> Result<(), EncodeError> {
@@ -358,7 +358,7 @@ impl<'a> InstructionRef<'a> {
     }
 
     /// Encodes the instruction as [`Instruction`]'s encoder does.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         match *self {
             InstructionRef::WriteActions(a) | InstructionRef::ApplyActions(a) => {
                 encode_actions_instruction(w, self.instruction_type(), |w| a.encode(w))
@@ -447,7 +447,7 @@ impl<'a> InstructionsRef<'a> {
     }
 
     /// Encodes the instructions as [`Instruction`]'s encoder does.
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         self.iter().try_for_each(|i| i.encode(w))
     }
 }
@@ -518,9 +518,12 @@ pub(crate) fn decode_instructions(r: &mut Reader<'_>) -> Result<Vec<Instruction>
 /// Encodes a list of instructions back to back.
 pub(crate) fn encode_instructions(
     instructions: &[Instruction],
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
 ) -> Result<(), EncodeError> {
-    instructions.iter().try_for_each(|i| i.encode(w))
+    for i in instructions {
+        i.encode(w)?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Instruction {
@@ -555,6 +558,7 @@ mod tests {
     use super::*;
     use crate::Action;
     use crate::strategies::{arb_instruction, arb_instructions};
+    use crate::wire::Writer;
     use proptest::prelude::*;
 
     fn enc(i: &Instruction) -> Vec<u8> {

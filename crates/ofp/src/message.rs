@@ -26,7 +26,7 @@ use crate::queue::{QueueGetConfigReply, QueueGetConfigRequest};
 use crate::role::RoleMessage;
 use crate::switch_config::SwitchConfig;
 use crate::table_mod::TableMod;
-use crate::wire::{PadSpan, Reader, Writer};
+use crate::wire::{PadSpan, Reader, Sink, Window, Writer};
 use std::fmt;
 
 /// One OpenFlow message body, by type (`OFPT_*`).
@@ -169,19 +169,13 @@ impl Message {
     }
 
     /// The encoded size (header included) of the messages sent most (FLOW_MOD, PACKET_IN,
-    /// PACKET_OUT, ECHO), so [`OfMessage::to_vec`] allocates once; the header size for the
-    /// others, which grow the output as they go.
+    /// PACKET_OUT, ECHO), so [`OfMessage::to_vec`] allocates once (for FLOW_MOD, the room
+    /// its encoder sets aside, at least its size); the header size for the others, which
+    /// grow the output as they go.
     fn size_hint(&self) -> usize {
         OFP_HEADER_LEN
             + match self {
-                Message::FlowMod(f) => {
-                    crate::flow_mod::OFP_FLOW_MOD_FIXED_LEN
-                        + f.match_.encoded_len()
-                        + f.instructions
-                            .iter()
-                            .map(crate::Instruction::encoded_len)
-                            .sum::<usize>()
-                }
+                Message::FlowMod(f) => f.room().saturating_sub(OFP_HEADER_LEN),
                 Message::PacketIn(p) => {
                     crate::packet_in::OFP_PACKET_IN_FIXED_LEN
                         + p.match_.encoded_len()
@@ -322,7 +316,11 @@ impl OfMessage {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        append_or_restore(out, |w| self.encode_with(w))
+        match &self.msg {
+            // The message sent most, through its pre-sized fast path (same bytes).
+            Message::FlowMod(f) => f.encode_message(self.xid, out),
+            _ => append_or_restore(out, |w| self.encode_with(w)),
+        }
     }
 
     /// The encoded message.
@@ -411,12 +409,13 @@ pub(crate) fn decode_typed<'a, T>(
 }
 
 /// Writes one message: the header (its length patched once `body` has written the body).
-pub(crate) fn write_message(
-    w: &mut Writer<'_>,
+#[inline]
+pub(crate) fn write_message<S: Sink>(
+    w: &mut S,
     version: u8,
     msg_type: u8,
     xid: u32,
-    body: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+    body: impl FnOnce(&mut S) -> Result<(), EncodeError>,
 ) -> Result<(), EncodeError> {
     let start = w.pos();
     Header {
@@ -441,6 +440,45 @@ pub(crate) fn append_or_restore(
         out.truncate(before);
     }
     result
+}
+
+/// Appends to `out` what `window` writes into a zero-filled [`Window`] of `room` bytes
+/// (no growth, one bounds check per write, padding skipped), then drops the room left
+/// over. When `room` turns out too small, encodes again with `writer` on a [`Writer`]:
+/// both closures must run the same generic encoder, so the bytes and errors are the
+/// same either way. On error `out` is left as it was.
+#[inline]
+pub(crate) fn append_windowed(
+    out: &mut Vec<u8>,
+    room: usize,
+    window: impl FnOnce(&mut Window<'_>) -> Result<(), EncodeError>,
+    writer: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<(), EncodeError> {
+    let before = out.len();
+    out.resize(before.saturating_add(room), 0);
+    let written = match out.get_mut(before..).and_then(Window::zeroed) {
+        Some(mut win) => match window(&mut win) {
+            Ok(()) if win.fits() => Some(Ok(win.pos())),
+            Err(e) if win.fits() => Some(Err(e)),
+            // Out of room: its bytes and errors are meaningless.
+            _ => None,
+        },
+        None => None,
+    };
+    match written {
+        Some(Ok(used)) => {
+            out.truncate(before + used);
+            Ok(())
+        }
+        Some(Err(e)) => {
+            out.truncate(before);
+            Err(e)
+        }
+        None => {
+            out.truncate(before);
+            append_or_restore(out, writer)
+        }
+    }
 }
 
 /// `impl From<Body> for Message` for bodies that belong to a single message type.

@@ -132,7 +132,7 @@ pub struct RawOxm {
 }
 
 use crate::error::{DecodeError, EncodeError};
-use crate::wire::{Reader, Writer};
+use crate::wire::{Reader, Sink, Writer};
 use std::fmt;
 
 /// Bytes of an OXM TLV header (`oxm_class`, `oxm_field`/`oxm_hasmask`, `oxm_length`).
@@ -170,8 +170,8 @@ trait OxmValue {
     }
 
     /// Appends the value's bytes.
-    #[inline]
-    fn write(v: &Self::V, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    #[inline(always)]
+    fn write(v: &Self::V, w: &mut impl Sink) -> Result<(), EncodeError> {
         w.bytes(Self::to_bytes(v)?.as_ref());
         Ok(())
     }
@@ -323,7 +323,7 @@ macro_rules! basic_fields {
             /// Writes a typed variant (header, value and mask) with one append for the
             /// header; `false` (and nothing written) for [`Oxm::Raw`].
             #[inline]
-            fn encode_typed(&self, w: &mut Writer<'_>) -> Result<bool, EncodeError> {
+            fn encode_typed(&self, w: &mut impl Sink) -> Result<bool, EncodeError> {
                 match self {
                     $(Oxm::$pv(v) => {
                         w.u32(basic_header($pf, false, $pt::LEN));
@@ -462,7 +462,7 @@ impl Oxm {
     /// (without a mask, or with one the field allows) is refused: it would not decode
     /// back as raw (use the typed variant).
     #[inline]
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         match self {
             Oxm::Raw(raw) => raw.view().encode(w),
             typed => typed.encode_typed(w).map(|_| ()),
@@ -574,7 +574,7 @@ impl<'a> OxmRef<'a> {
 
     /// Encodes this TLV, as [`Oxm`]'s encoder does.
     #[inline]
-    pub(crate) fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         match self {
             OxmRef::Typed(oxm) => oxm.encode(w),
             OxmRef::Raw(raw) => raw.encode(w),
@@ -596,7 +596,7 @@ impl RawOxmRef<'_> {
 
     /// Encodes the TLV byte for byte; see [`Oxm`]'s encoder for what is refused.
     #[inline(always)]
-    fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+    fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
         if self.class == OFPXMC_OPENFLOW_BASIC {
             if let Some(info) = basic_field_info(self.field) {
                 if !self.has_mask || info.maskable {

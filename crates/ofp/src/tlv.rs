@@ -3,7 +3,7 @@
 //! of 8 and at least 8.
 
 use crate::error::{DecodeError, EncodeError};
-use crate::wire::Writer;
+use crate::wire::Sink;
 
 /// The C names of one family's item header, used in errors.
 pub(crate) struct Names {
@@ -204,8 +204,9 @@ pub(crate) use list_view_impls;
 
 /// Checks the item written since `start` (its type and a placeholder length first) is a
 /// multiple of 8 bytes and patches its length.
+#[inline]
 pub(crate) fn finish(
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
     start: usize,
     what: &'static str,
     item_type: u16,
@@ -221,7 +222,7 @@ pub(crate) fn finish(
 /// `len` must be a multiple of 8 and fit 16 bits (the checks [`finish`] makes).
 #[inline]
 pub(crate) fn header(
-    w: &mut Writer<'_>,
+    w: &mut impl Sink,
     item_type: u16,
     len: usize,
     what: &'static str,
@@ -234,12 +235,13 @@ pub(crate) fn header(
         len,
         max: u16::MAX as usize,
     })?;
-    w.u32(u32::from(item_type) << 16 | u32::from(len16));
+    w.u32((u32::from(item_type) << 16) | u32::from(len16));
     Ok(())
 }
 
 /// The error for an item of `len` bytes, not a multiple of 8.
 #[cold]
+#[inline(never)]
 fn misaligned(what: &'static str, item_type: u16, len: usize) -> EncodeError {
     EncodeError::BadValue {
         field: what,

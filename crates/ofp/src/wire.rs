@@ -3,6 +3,13 @@
 //! [`Reader`] never panics: each read checks the bytes present and returns
 //! [`DecodeError::Truncated`] with the absolute offset. [`Writer`] appends big-endian
 //! integers and back-patches 16-bit length fields.
+//!
+//! Encoders are written once against the crate-internal `Sink` trait, which [`Writer`]
+//! implements and so does `Window`: a cursor over a zero-filled, pre-sized part of the
+//! output, for the hot encoders (FLOW_MOD). A `Window` never grows and skips padding
+//! (the bytes are zero already), so a write is one bounds check and a store; when the
+//! room it was given runs out it notes so and the message is encoded again through a
+//! [`Writer`].
 
 use crate::error::{DecodeError, EncodeError};
 
@@ -312,25 +319,259 @@ impl<'a> Writer<'a> {
         start: usize,
     ) -> Result<(), EncodeError> {
         let len = self.out.len().saturating_sub(start);
-        match (
-            u16::try_from(len),
-            self.out
-                .get_mut(at..)
-                .and_then(<[u8]>::first_chunk_mut::<2>),
-        ) {
-            (Ok(v), Some(slot)) => {
+        let v = len16(what, len)?;
+        match self
+            .out
+            .get_mut(at..)
+            .and_then(<[u8]>::first_chunk_mut::<2>)
+        {
+            Some(slot) => {
                 *slot = v.to_be_bytes();
                 Ok(())
             }
-            (Err(_), _) => Err(EncodeError::TooLong {
-                what,
-                len,
-                max: u16::MAX as usize,
-            }),
-            (Ok(_), None) => Err(EncodeError::BadValue {
-                field: what,
-                reason: format!("length slot at {at} lies outside the {len}-byte output"),
-            }),
+            None => Err(slot_outside(what, at, len)),
+        }
+    }
+}
+
+/// `len` as the value of the 16-bit length field `what`.
+#[inline]
+fn len16(what: &'static str, len: usize) -> Result<u16, EncodeError> {
+    u16::try_from(len).map_err(|_| too_long(what, len))
+}
+
+/// The error for a structure of `len` bytes whose 16-bit length field `what` cannot hold
+/// its length.
+#[cold]
+#[inline(never)]
+fn too_long(what: &'static str, len: usize) -> EncodeError {
+    EncodeError::TooLong {
+        what,
+        len,
+        max: u16::MAX as usize,
+    }
+}
+
+/// The error for a length slot (of `what`, `len` bytes) at `at`, past the output.
+#[cold]
+#[inline(never)]
+fn slot_outside(what: &'static str, at: usize, len: usize) -> EncodeError {
+    EncodeError::BadValue {
+        field: what,
+        reason: format!("length slot at {at} lies outside the {len}-byte output"),
+    }
+}
+
+/// Where encoders write: a [`Writer`] (appends to a `Vec`, may record padding) or a
+/// [`Window`] (a pre-sized, zero-filled part of the output). Every encoder is written
+/// once, generic over its sink, so both give the same bytes.
+pub(crate) trait Sink {
+    /// The position of the next byte (absolute, in the sink's own numbering).
+    fn pos(&self) -> usize;
+
+    /// Append bytes.
+    fn bytes(&mut self, b: &[u8]);
+
+    /// Append a whole structure whose runs `pads` (ranges of `b`, zeros) are padding;
+    /// see [`Writer::padded`].
+    fn padded(&mut self, b: &[u8], pads: &[(&'static str, std::ops::Range<usize>)]);
+
+    /// Append `n` zero bytes of padding belonging to `what`.
+    fn pad(&mut self, what: &'static str, n: usize);
+
+    /// Write the 16-bit length `self.pos() - start` at position `at`.
+    fn patch_len16(
+        &mut self,
+        what: &'static str,
+        at: usize,
+        start: usize,
+    ) -> Result<(), EncodeError>;
+
+    /// Append a `u8`.
+    #[inline]
+    fn u8(&mut self, v: u8) {
+        self.bytes(&[v]);
+    }
+
+    /// Append a big-endian `u16`.
+    #[inline]
+    fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    /// Append a big-endian `u32`.
+    #[inline]
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_be_bytes());
+    }
+
+    /// Runs `write` on this sink, for a loop of many small writes: a [`Window`] hands it
+    /// a local copy of its cursor (written back after), which the compiler can keep in
+    /// registers where the cursor would otherwise be loaded and stored around each write.
+    #[inline(always)]
+    fn local<R>(&mut self, write: impl FnOnce(&mut Self) -> R) -> R
+    where
+        Self: Sized,
+    {
+        write(self)
+    }
+
+    /// Pad with zeros (padding of `what`) until the length since `start` is a multiple
+    /// of `align`.
+    #[inline]
+    fn pad_to_named(&mut self, what: &'static str, start: usize, align: usize) {
+        let len = self.pos().saturating_sub(start);
+        let padded = len.div_ceil(align) * align;
+        self.pad(what, padded - len);
+    }
+}
+
+impl Sink for Writer<'_> {
+    #[inline]
+    fn pos(&self) -> usize {
+        Writer::pos(self)
+    }
+
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        Writer::bytes(self, b);
+    }
+
+    #[inline]
+    fn padded(&mut self, b: &[u8], pads: &[(&'static str, std::ops::Range<usize>)]) {
+        Writer::padded(self, b, pads);
+    }
+
+    #[inline]
+    fn pad(&mut self, what: &'static str, n: usize) {
+        Writer::pad(self, what, n);
+    }
+
+    #[inline]
+    fn patch_len16(
+        &mut self,
+        what: &'static str,
+        at: usize,
+        start: usize,
+    ) -> Result<(), EncodeError> {
+        Writer::patch_len16(self, what, at, start)
+    }
+
+    #[inline]
+    fn u8(&mut self, v: u8) {
+        Writer::u8(self, v);
+    }
+}
+
+/// A cursor over a zero-filled part of the output whose size was fixed beforehand: one
+/// bounds check per write, no growth, padding skipped rather than written (see the
+/// module documentation). A write that does not fit puts the window in an overflowed
+/// state in which it writes nothing more: [`Window::fits`] then says `false`, and the
+/// caller must encode again (the bytes and any error of an overflowed window are
+/// meaningless). It records no padding runs.
+pub(crate) struct Window<'a> {
+    /// The room, all zeros where nothing was written yet (shorter than `u32::MAX`).
+    buf: &'a mut [u8],
+    /// The position of the next byte; one past the room once a write did not fit (the
+    /// overflowed state, in which every write fails). A `u32`, so that `at + len`
+    /// provably does not wrap and a write is checked with one comparison.
+    at: u32,
+}
+
+impl<'a> Window<'a> {
+    /// A window over `buf`, which must hold only zeros (padding is not written); `None`
+    /// when `buf` is too long for a window (4 GiB), which no OpenFlow message needs.
+    #[inline]
+    pub(crate) fn zeroed(buf: &'a mut [u8]) -> Option<Self> {
+        (buf.len() < u32::MAX as usize).then_some(Window { buf, at: 0 })
+    }
+
+    /// True when every write fitted the room.
+    #[inline]
+    pub(crate) fn fits(&self) -> bool {
+        self.at as usize <= self.buf.len()
+    }
+
+    /// Puts the window in the overflowed state.
+    #[inline]
+    fn overflow(&mut self) {
+        // The room is shorter than `u32::MAX`.
+        self.at = self.buf.len() as u32 + 1;
+    }
+
+    /// Moves the cursor to `end`, or into the overflowed state when `end` is past the
+    /// room.
+    #[inline]
+    fn advance_to(&mut self, end: usize) {
+        if end <= self.buf.len() {
+            // Within the room, which is shorter than `u32::MAX`.
+            self.at = end as u32;
+        } else {
+            self.overflow();
+        }
+    }
+}
+
+impl Sink for Window<'_> {
+    #[inline]
+    fn pos(&self) -> usize {
+        self.at as usize
+    }
+
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        let at = self.at as usize;
+        // Cannot wrap: `at` is below `u32::MAX` and `b` is in memory.
+        let end = at + b.len();
+        match self.buf.get_mut(at..end) {
+            Some(slot) => {
+                slot.copy_from_slice(b);
+                // `end` is within the room, so shorter than `u32::MAX`.
+                self.at = end as u32;
+            }
+            None => self.overflow(),
+        }
+    }
+
+    #[inline]
+    fn padded(&mut self, b: &[u8], _pads: &[(&'static str, std::ops::Range<usize>)]) {
+        self.bytes(b);
+    }
+
+    #[inline]
+    fn pad(&mut self, _what: &'static str, n: usize) {
+        self.advance_to((self.at as usize).saturating_add(n));
+    }
+
+    #[inline(always)]
+    fn local<R>(&mut self, write: impl FnOnce(&mut Self) -> R) -> R {
+        let mut local = Window {
+            buf: std::mem::take(&mut self.buf),
+            at: self.at,
+        };
+        let result = write(&mut local);
+        *self = local;
+        result
+    }
+
+    #[inline]
+    fn patch_len16(
+        &mut self,
+        what: &'static str,
+        at: usize,
+        start: usize,
+    ) -> Result<(), EncodeError> {
+        if !self.fits() {
+            return Ok(()); // the caller encodes again
+        }
+        let len = self.pos().saturating_sub(start);
+        let v = len16(what, len)?;
+        match self.buf.get_mut(at..at.saturating_add(2)) {
+            Some(slot) => {
+                slot.copy_from_slice(&v.to_be_bytes());
+                Ok(())
+            }
+            None => Err(slot_outside(what, at, len)),
         }
     }
 }
@@ -456,6 +697,57 @@ mod tests {
         assert_eq!(v.len(), 34);
         assert_eq!(&v[9..14], [7, 0, 0, 8, 0]);
         assert!(v[14..].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn windows_write_in_place_skip_padding_and_note_overflow() {
+        let mut buf = [0u8; 12];
+        let mut w = Window::zeroed(&mut buf).unwrap();
+        w.bytes(&[1, 2]);
+        w.pad("p", 2);
+        w.u32(0x0304_0506);
+        assert_eq!((w.pos(), w.fits()), (8, true));
+        w.patch_len16("x", 2, 0).unwrap();
+        w.local(|w| w.bytes(&[9; 4]));
+        assert_eq!((w.pos(), w.fits()), (12, true));
+        assert!(matches!(
+            w.patch_len16("x", 11, 0),
+            Err(EncodeError::BadValue { field: "x", .. })
+        ));
+        w.u8(1); // one byte too many
+        assert!(!w.fits());
+        w.pad_to_named("p", 0, 8);
+        w.bytes(&[]);
+        assert!(!w.fits());
+        // Once overflowed, lengths are left alone: the caller encodes again.
+        assert_eq!(w.patch_len16("x", 0, 0), Ok(()));
+        assert_eq!(buf, [1, 2, 0, 8, 3, 4, 5, 6, 9, 9, 9, 9]);
+
+        let mut small = [0u8; 3];
+        let mut w = Window::zeroed(&mut small).unwrap();
+        w.pad("p", 4);
+        assert!(!w.fits());
+    }
+
+    #[test]
+    fn sinks_agree() {
+        fn write(s: &mut impl Sink) -> Result<(), EncodeError> {
+            let start = s.pos();
+            s.u16(0xabcd);
+            s.u16(0);
+            s.u8(7);
+            s.padded(&[1, 0, 0], &[("q", 1..3)]);
+            s.pad_to_named("r", start, 8);
+            s.patch_len16("len", start + 2, start)
+        }
+        let mut v = Vec::new();
+        write(&mut Writer::new(&mut v)).unwrap();
+        let mut buf = [0u8; 8];
+        let mut w = Window::zeroed(&mut buf).unwrap();
+        write(&mut w).unwrap();
+        assert!(w.fits());
+        assert_eq!(v, buf);
+        assert_eq!(v, [0xab, 0xcd, 0, 8, 7, 1, 0, 0]);
     }
 
     #[test]
