@@ -25,8 +25,47 @@
 //! forwards into layer *k*). A packet is dropped only at the edge where it enters (its edge
 //! entry is not there yet, or not any more, or is a fail-closed drop), never half-way. The
 //! simulator checks all of this after every single operation (crate property tests).
+//!
+//! # Brand-new owners in reactive mode: one phase
+//!
+//! [`Diff::between_reactive`] puts every add of a *fresh* owner into the first phase, edge
+//! entries included, so a reactive activation costs one barrier round trip instead of two. A
+//! fresh owner is a customer address whose caller guarantees that none of its address entries
+//! ([`CookieKind::Upstream`], [`CookieKind::Downstream`]) is installed or in flight on any
+//! switch, and whose operations in this diff are adds only (checked here: an owner with an
+//! entry in `old`, or with a modify, replace or delete, keeps the phases above). Why that is
+//! safe in reactive mode (`rules.rs`):
+//!
+//! - Customer prefixes never overlap (the topology refuses overlaps), so a packet of address
+//!   *a* can only match *a*'s own entries, *a*'s punt entries, or switch-wide ones: the
+//!   anti-spoofing drop at J0 (customer ports only), the reactive IP-miss entries
+//!   (IPv4/IPv6 to the controller, on every junction) and the table-miss drop.
+//! - Before the activation none of *a*'s address entries exists, so wherever one is still
+//!   missing the packet meets only punt, IP-miss, anti-spoof or table-miss entries: it goes to
+//!   the controller, or is dropped at the edge it entered by (J0's anti-spoofing drop when its
+//!   punt entry is gone, non-IP frames). None of these forwards a packet anywhere.
+//! - Every one of *a*'s entries that is present is its final entry. So at any moment, in any
+//!   order and any subset of the phase, a packet follows *a*'s final path for as long as the
+//!   entries are there, and at the first junction whose entry is missing it stops there and
+//!   goes to the controller: it has crossed exactly the layers of the final path below (up
+//!   to) that junction, never a layer outside it, never a wrong VM.
+//! - The controller holds such a packet as a pending packet of the generation being installed
+//!   and re-injects it (`PACKET_OUT` to `OFPP_TABLE`, with the `in_port` it arrived on) at the
+//!   junction it came from once the barriers confirm the phase: from there the final entries
+//!   carry it through the remaining layers. No layer is skipped or crossed twice.
+//!
+//! What the argument needs from the tables, and a controller must ensure before asking for
+//! this ordering: no entry other than FlowFall's own matches a customer address's packets
+//! below its address entries' priority (a foreign entry at an interior junction could catch
+//! the packet where the IP-miss entry would), and packets punted half-way reach the reactive
+//! handler whole (not truncated), or are dropped. The property test
+//! `fresh_owners_in_one_phase_stop_only_at_the_controller` (crate `properties` module) applies
+//! every subset of each fresh owner's operations, and random orders of whole phases, and
+//! checks after each step that every packet of every address is delivered on its final path,
+//! dropped at its edge, or punted with a prefix of its final path behind it, and that the
+//! punted packet, re-injected where it stopped once the diff is applied, completes that path.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use flowfall_ofp::{FlowMod, FlowModCommand, Match};
 
@@ -70,7 +109,9 @@ impl Op {
 /// The phases of a [`Diff`], in application order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PhaseKind {
-    /// New entries only reachable through other new or redirected entries.
+    /// New entries only reachable through other new or redirected entries; in a
+    /// [`Diff::between_reactive`] diff also every entry of a fresh owner (see the module
+    /// docs).
     AddInterior,
     /// New entries reachable from outside the chain.
     AddEdge,
@@ -125,6 +166,31 @@ pub struct Diff {
     pub phases: Vec<Phase>,
 }
 
+/// Whether `e` is an address entry (upstream or downstream hop of a customer address).
+fn is_address(e: &FlowEntry) -> bool {
+    matches!(
+        e.cookie.kind(),
+        Some(CookieKind::Upstream | CookieKind::Downstream)
+    )
+}
+
+/// Every entry of `t` with its switch index.
+fn flat(t: &Tables) -> Vec<(usize, FlowEntry)> {
+    t.switches
+        .iter()
+        .flat_map(|s| s.entries.iter().map(move |e| (s.index, e.clone())))
+        .collect()
+}
+
+/// The owners of the address entries among `entries`.
+fn address_owners_of(entries: &[(usize, FlowEntry)]) -> HashSet<OwnerId, FxBuild> {
+    entries
+        .iter()
+        .filter(|(_, e)| is_address(e))
+        .map(|(_, e)| e.cookie.owner())
+        .collect()
+}
+
 /// Whether packets reach `e` on switch `k` directly from outside the chain of `n` layers.
 fn is_edge(k: usize, n: usize, e: &FlowEntry) -> bool {
     match e.cookie.kind() {
@@ -137,6 +203,12 @@ fn is_edge(k: usize, n: usize, e: &FlowEntry) -> bool {
 impl Diff {
     /// Orders `ops` (switch, operation) into phases for a chain of `n` layers.
     pub(crate) fn from_ops(ops: Vec<(usize, Op)>, n: usize) -> Diff {
+        Diff::ordered(ops, n, |_| false)
+    }
+
+    /// Orders `ops` into phases; the adds of owners `fresh` accepts all go into the first
+    /// phase ([`PhaseKind::AddInterior`]).
+    fn ordered(ops: Vec<(usize, Op)>, n: usize, fresh: impl Fn(OwnerId) -> bool) -> Diff {
         const KINDS: [PhaseKind; 5] = [
             PhaseKind::AddInterior,
             PhaseKind::AddEdge,
@@ -148,6 +220,7 @@ impl Diff {
         for (k, op) in ops {
             let edge = is_edge(k, n, op.entry());
             let phase = match op {
+                Op::Add(ref e) if is_address(e) && fresh(e.cookie.owner()) => 0,
                 Op::Add(_) if edge => 1,
                 Op::Add(_) => 0,
                 Op::Modify(_) | Op::Replace(_) => 2,
@@ -182,15 +255,47 @@ impl Diff {
     /// The diff turning `old` into `new` (switches matched by index), for a chain of `n`
     /// layers.
     pub fn between(old: &Tables, new: &Tables, n: usize) -> Diff {
-        let flat = |t: &Tables| -> Vec<(usize, FlowEntry)> {
-            t.switches
-                .iter()
-                .flat_map(|s| s.entries.iter().map(move |e| (s.index, e.clone())))
-                .collect()
+        Diff::between_entries(flat(old), flat(new), n, None)
+    }
+
+    /// [`Diff::between`] for a reactive controller: the adds of the owners `fresh` accepts
+    /// (brand-new addresses: none of their address entries installed or in flight anywhere,
+    /// which only the caller knows) go into one phase, edge entries included; see the
+    /// [module docs](self) for why that is safe and what it requires. An owner with an
+    /// address entry in `old`, or with any operation other than an add, is not fresh whatever
+    /// `fresh` says, and keeps the waypoint-safe phases.
+    pub fn between_reactive(
+        old: &Tables,
+        new: &Tables,
+        n: usize,
+        fresh: impl Fn(OwnerId) -> bool,
+    ) -> Diff {
+        Diff::between_entries(flat(old), flat(new), n, Some(&fresh))
+    }
+
+    /// [`Diff::between`] (`fresh` = `None`) or [`Diff::between_reactive`] over `(switch
+    /// index, entry)` lists: the entries move into the operations instead of being copied
+    /// (what a controller diffing a few addresses' entries per packet-in wants).
+    pub fn between_entries(
+        old: Vec<(usize, FlowEntry)>,
+        new: Vec<(usize, FlowEntry)>,
+        n: usize,
+        fresh: Option<&dyn Fn(OwnerId) -> bool>,
+    ) -> Diff {
+        let mut ops = Vec::with_capacity(new.len());
+        let Some(fresh) = fresh else {
+            keyed_diff(old, new, &mut ops);
+            return Diff::ordered(ops, n, |_| false);
         };
-        let mut ops = Vec::new();
-        keyed_diff(flat(old), flat(new), &mut ops);
-        Diff::from_ops(ops, n)
+        // Not fresh: an address entry in `old`, or an operation other than an add.
+        let mut stale = address_owners_of(&old);
+        keyed_diff(old, new, &mut ops);
+        stale.extend(
+            ops.iter()
+                .filter(|(_, op)| !matches!(op, Op::Add(_)))
+                .map(|(_, op)| op.entry().cookie.owner()),
+        );
+        Diff::ordered(ops, n, |o| !stale.contains(&o) && fresh(o))
     }
 
     /// Every operation in application order, with its switch.
@@ -404,6 +509,54 @@ mod tests {
         assert_eq!(
             Op::Replace(other).to_flow_mod().command,
             FlowModCommand::Add
+        );
+    }
+
+    #[test]
+    fn fresh_owners_take_one_phase_and_stale_ones_keep_theirs() {
+        let (up, down) = (CookieKind::Upstream, CookieKind::Downstream);
+        let empty = tables(vec![vec![], vec![]]);
+        // Owner 1: upstream edge at J0, interior at J1. Owner 3: downstream interior at J0,
+        // edge at J1.
+        let new = tables(vec![
+            vec![e(up, 1, 2), e(down, 3, 4)],
+            vec![e(up, 1, 5), e(down, 3, 6)],
+        ]);
+        let d = Diff::between_reactive(&empty, &new, 1, |_| true);
+        assert_eq!(d.phases.len(), 1);
+        assert_eq!(d.phases[0].kind, PhaseKind::AddInterior);
+        assert_eq!(d.len(), 4);
+        // The predicate decides: owner 3 not fresh keeps its edge add for the second phase.
+        let d = Diff::between_reactive(&empty, &new, 1, |o| o.value() == 1);
+        let kinds: Vec<_> = d.phases.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, [PhaseKind::AddInterior, PhaseKind::AddEdge]);
+        assert_eq!(
+            d.phases[1].switches[0].ops,
+            vec![Op::Add(e(down, 3, 6))],
+            "only the stale owner's edge add waits"
+        );
+        // An owner with an entry installed is never fresh, whatever the caller says.
+        let old = tables(vec![vec![], vec![e(up, 1, 5)]]);
+        let d = Diff::between_reactive(&old, &new, 1, |_| true);
+        let edge_adds: Vec<_> = d
+            .phases
+            .iter()
+            .filter(|p| p.kind == PhaseKind::AddEdge)
+            .flat_map(|p| p.switches.iter().flat_map(|s| s.ops.iter()))
+            .cloned()
+            .collect();
+        assert_eq!(edge_adds, vec![Op::Add(e(up, 1, 2))]);
+        // Nor is one being redirected, even with nothing of it in `old` at that key.
+        let mut moved = e(up, 1, 9);
+        moved.cookie = Cookie::new(up, 1, OwnerId::from_u64(7));
+        let old = tables(vec![vec![moved], vec![]]);
+        let d = Diff::between_reactive(&old, &new, 1, |o| o.value() == 1);
+        assert!(d.ops().any(|(_, op)| matches!(op, Op::Replace(_))));
+        assert_eq!(d.phases.last().map(|p| p.kind), Some(PhaseKind::Modify));
+        // Without fresh owners it is `between`.
+        assert_eq!(
+            Diff::between_reactive(&empty, &new, 1, |_| false),
+            Diff::between(&empty, &new, 1)
         );
     }
 

@@ -1,13 +1,14 @@
 //! A small, fast, non-cryptographic hasher for the compiler's internal maps (entry keys in
 //! diffs, owner ids): the multiply-rotate scheme of rustc's `FxHasher`. The keys come from the
 //! operator's configuration, not from the network, so hash flooding is not a concern here; the
-//! standard library's SipHash made diff hashing a tenth of an incremental recompile.
+//! standard library's SipHash made diff hashing a tenth of an incremental recompile. Public
+//! for controllers keying maps by compiled entries (e.g. a belief of what each switch holds).
 
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// The hasher state.
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher {
+pub struct FxHasher {
     hash: u64,
 }
 
@@ -64,14 +65,21 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The state with its high bits folded into the low ones (a `fmix64`-style finaliser):
+    /// the multiply leaves a word's high bytes only in the high bits of the state, and hash
+    /// tables pick buckets by the low bits, so keys differing only in e.g. the last octet
+    /// of an IPv4 address (the high byte of its word) would all share a bucket.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
 }
 
 /// `BuildHasher` for [`FxHasher`].
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+pub type FxBuild = BuildHasherDefault<FxHasher>;
 
 #[cfg(test)]
 mod tests {
@@ -89,5 +97,16 @@ mod tests {
         let mut c = b.build_hasher();
         c.write(b"abc\0");
         assert_ne!(a.finish(), c.finish());
+    }
+
+    #[test]
+    fn high_bytes_reach_the_low_bits() {
+        // IPv4 addresses differing in their last octet (the high byte of the hashed word):
+        // the low 16 bits, which pick the bucket of a table of 65,536, must differ too.
+        let b = FxBuild::default();
+        let low: HashSet<u64> = (0u32..=255)
+            .map(|i| b.hash_one([10u8, 0, 0, i as u8]) & 0xffff)
+            .collect();
+        assert!(low.len() > 250, "{} distinct low halves", low.len());
     }
 }

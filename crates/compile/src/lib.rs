@@ -98,7 +98,7 @@ pub mod cookie;
 pub mod diff;
 pub mod entry;
 pub mod error;
-mod fxhash;
+pub mod fxhash;
 pub mod live;
 pub mod ofctl;
 pub mod overrides;
@@ -121,3 +121,5 @@ pub use tables::{SwitchTable, Tables};
 
 #[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod properties_reactive;

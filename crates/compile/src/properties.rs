@@ -31,14 +31,14 @@ use ipnet::IpNet;
 
 type TestResult = Result<(), TestCaseError>;
 
-fn fail(e: impl std::fmt::Display) -> TestCaseError {
+pub(crate) fn fail(e: impl std::fmt::Display) -> TestCaseError {
     TestCaseError::fail(e.to_string())
 }
 
 /// A random chain configuration.
 #[derive(Debug, Clone)]
-struct Case {
-    config: ConfigFile,
+pub(crate) struct Case {
+    pub(crate) config: ConfigFile,
     /// Per VM (layer-major, in order), whether it is live.
     live: Vec<bool>,
     /// Per bypass link (layer-major, in order), whether it is live.
@@ -67,7 +67,7 @@ fn pin_of(t: &Topology, address: usize, vm: usize) -> Option<(String, IpNet, VmI
     Some((name, prefix, *vms.get(vm.checked_rem(vms.len())?)?))
 }
 
-fn case() -> impl Strategy<Value = Case> {
+pub(crate) fn case() -> impl Strategy<Value = Case> {
     let spec = (
         (0usize..6, 1usize..4, 1usize..3, 0usize..5, 1usize..3),
         (
@@ -215,7 +215,7 @@ fn own_tos(t: &Topology, customer: usize) -> u8 {
 }
 
 /// Traces address `id` upstream (from its customer, with its own ToS) or downstream.
-fn trace_dir(
+pub(crate) fn trace_dir(
     c: &Compilation,
     fabric: &Fabric,
     live: Option<&LiveVms>,
@@ -320,7 +320,7 @@ fn react(c: &Compilation, mut fabric: Fabric) -> Result<Fabric, TestCaseError> {
     Ok(fabric)
 }
 
-fn compiled(case: &Case) -> Result<Compilation, TestCaseError> {
+pub(crate) fn compiled(case: &Case) -> Result<Compilation, TestCaseError> {
     let t = topology(&case.config)?;
     let inputs = inputs_of(&t, case);
     Compilation::with_inputs(t, inputs, 1).map_err(fail)
@@ -340,7 +340,7 @@ fn content<'a>(switches: impl Iterator<Item = (usize, &'a crate::FlowEntry)>) ->
         .collect()
 }
 
-fn tables_content(t: &Tables) -> Content {
+pub(crate) fn tables_content(t: &Tables) -> Content {
     content(
         t.switches
             .iter()
@@ -348,7 +348,7 @@ fn tables_content(t: &Tables) -> Content {
     )
 }
 
-fn fabric_content(f: &Fabric) -> Content {
+pub(crate) fn fabric_content(f: &Fabric) -> Content {
     content(
         f.switches
             .iter()
@@ -486,7 +486,7 @@ fn all_traces(
 }
 
 /// Junctions with their ports, VMs, outcome and final `eth_dst` of a trace.
-type Route = (
+pub(crate) type Route = (
     Vec<(usize, u32, Option<u32>)>,
     Vec<VmId>,
     String,
@@ -495,7 +495,7 @@ type Route = (
 
 /// The route of a trace: junctions with ports, VMs, and how it ended (the packet's own
 /// headers aside, e.g. its ToS when only that changed).
-fn route(t: &Trace) -> Route {
+pub(crate) fn route(t: &Trace) -> Route {
     let steps = t
         .steps
         .iter()

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
+use flowfall_compile::fxhash::FxBuild;
 use flowfall_compile::{AddressId, Compilation};
 use flowfall_topology::{PortRole, Topology};
 use ipnet::IpNet;
@@ -19,7 +20,8 @@ use ipnet::IpNet;
 /// The addresses of a compilation by prefix. See the [module docs](self).
 #[derive(Debug, Clone, Default)]
 pub struct AddressIndex {
-    by_prefix: HashMap<IpNet, AddressId>,
+    /// Each address and its customer's index, by prefix.
+    by_prefix: HashMap<IpNet, (AddressId, usize), FxBuild>,
     /// Distinct IPv4 prefix lengths, longest first.
     v4_lengths: Vec<u8>,
     /// Distinct IPv6 prefix lengths, longest first.
@@ -38,7 +40,9 @@ impl AddressIndex {
             if !lengths.contains(&a.prefix.prefix_len()) {
                 lengths.push(a.prefix.prefix_len());
             }
-            index.by_prefix.insert(a.prefix.trunc(), AddressId(i));
+            index
+                .by_prefix
+                .insert(a.prefix.trunc(), (AddressId(i), a.customer));
         }
         index.v4_lengths.sort_unstable_by(|a, b| b.cmp(a));
         index.v6_lengths.sort_unstable_by(|a, b| b.cmp(a));
@@ -47,6 +51,11 @@ impl AddressIndex {
 
     /// The address holding `addr`, if any.
     pub fn containing(&self, addr: IpAddr) -> Option<AddressId> {
+        self.with_customer(addr).map(|(id, _)| id)
+    }
+
+    /// The address holding `addr` and its customer's index.
+    fn with_customer(&self, addr: IpAddr) -> Option<(AddressId, usize)> {
         let lengths = match addr {
             IpAddr::V4(_) => &self.v4_lengths,
             IpAddr::V6(_) => &self.v6_lengths,
@@ -71,13 +80,14 @@ impl AddressIndex {
     ) -> Option<AddressId> {
         let role = topology.role(switch, in_port)?;
         let addr = if role.leads_up() { dst } else { src };
-        let customer = topology.customer_for_address(addr)?;
+        // The prefix holding the address is its customer's (prefixes never overlap).
+        let (id, customer) = self.with_customer(addr)?;
         if let PortRole::Edge { customer: c } = role
-            && c != customer.index
+            && c != customer
         {
             return None;
         }
-        self.containing(addr)
+        Some(id)
     }
 }
 

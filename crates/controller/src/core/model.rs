@@ -13,14 +13,20 @@ use flowfall_compile::cookie::{Cookie, CookieKind, OwnerId};
 use flowfall_compile::sim::Packet;
 use flowfall_compile::{AddressId, Compilation, FlowEntry, Hop, LiveVms};
 use flowfall_ofp::{Action, Instruction, Oxm};
-use flowfall_topology::{Customer, Mode, ServiceSet, ServiceSource, Topology, VmId};
+use flowfall_topology::{Customer, Mode, PortRole, ServiceSet, ServiceSource, Topology, VmId};
 use flowfall_tos::TosMatch;
 
 use super::CoreError;
 use super::locate::AddressIndex;
 use super::packet::IpHeader;
-use super::table::{FlowSet, OwnerMap, OwnerSet, is_address_cookie, normalise};
+use super::table::{
+    FlowSet, OwnerMap, OwnerSet, is_address_cookie, is_own_cookie, normalise_in_place,
+};
 use super::views::{CustomerView, HopView, PathView, PrefixPathView, VmView};
+
+/// Most owner slots reserved up front for reactive activations (over the active set and
+/// every junction's index): about 4 million, some 130 MiB.
+const MAX_RESERVED_OWNER_SLOTS: usize = 1 << 22;
 
 /// The model. See the [module docs](self).
 #[derive(Debug)]
@@ -168,7 +174,7 @@ impl Model {
     /// Whether an entry is FlowFall's (its cookie has a FlowFall kind): only those are
     /// deleted when the compiled table lacks them; foreign entries are left alone.
     pub fn owns(&self, entry: &FlowEntry) -> bool {
-        entry.cookie.kind().is_some() || flowfall_health::cookie::is_health(entry.cookie.0)
+        is_own_cookie(entry.cookie)
     }
 
     /// Entries installed beside the compiled tables (health probe returns), from the next
@@ -178,7 +184,7 @@ impl Model {
         self.extra = extra
             .into_iter()
             .map(|(k, mut e)| {
-                e.match_ = normalise(&e.match_);
+                normalise_in_place(&mut e.match_);
                 (k, e)
             })
             .collect();
@@ -396,6 +402,31 @@ impl Model {
         Ok(Some(owner))
     }
 
+    /// Whether a packet arriving on `in_port` of `dpid` can go on from there once the
+    /// desired tables are installed: always at an edge port (a customer's or the
+    /// backbone's: the address's edge entry takes it, or drops it); inside the chain only
+    /// when its address has a desired entry for that very port (the packet came out of the
+    /// VM or bypass link its path uses there). A packet punted half-way whose path has moved
+    /// meanwhile would otherwise come back to the controller each time it is re-injected.
+    pub fn continues_here(&self, dpid: u64, in_port: u32, header: &IpHeader) -> bool {
+        let Some(junction) = self.junction_for(dpid, header.vlan) else {
+            return false;
+        };
+        match self.topology.role(junction, in_port) {
+            Some(PortRole::Edge { .. } | PortRole::EdgeUp) => true,
+            None => false,
+            Some(_) => self
+                .index
+                .locate(&self.topology, junction, in_port, header.src, header.dst)
+                .and_then(|id| self.compiled.address(id))
+                .is_some_and(|a| {
+                    self.desired_owned(junction, a.owner)
+                        .iter()
+                        .any(|e| e.match_.fields.contains(&Oxm::InPort(in_port)))
+                }),
+        }
+    }
+
     /// Adds the entries of address `id` to the desired tables.
     fn add_address(&mut self, id: AddressId) {
         let entries = self.address_entries(&self.compiled, id);
@@ -476,6 +507,16 @@ impl Model {
         if self.is_reactive() {
             // Address entries only for the active addresses (punt entries for the others).
             self.active.retain(|o| owners.contains_key(o));
+            // Room for every address to become active (up to a bound on the slots reserved):
+            // a table of half a million owners growing mid-run re-hashes all of them at
+            // once, stalling packet-ins.
+            if owners.len().saturating_mul(addressed.len() + 1) <= MAX_RESERVED_OWNER_SLOTS {
+                self.active
+                    .reserve(owners.len().saturating_sub(self.active.len()));
+                for m in &mut addressed {
+                    m.reserve(owners.len());
+                }
+            }
             for owner in &self.active {
                 if let Some(&id) = owners.get(owner) {
                     add_owned(&mut addressed, self.address_entries(&compiled, id));
@@ -497,7 +538,7 @@ impl Model {
         }
         for entries in &mut desired {
             for e in entries.iter_mut() {
-                e.match_ = normalise(&e.match_);
+                normalise_in_place(&mut e.match_);
             }
         }
         for (k, e) in &self.extra {
@@ -588,7 +629,7 @@ impl Model {
                 if let (0, Some(r)) = (k, &remark) {
                     r.apply(&mut e);
                 }
-                e.match_ = normalise(&e.match_);
+                normalise_in_place(&mut e.match_);
                 (k, e)
             })
             .collect()

@@ -4,6 +4,19 @@
 //! packet back into the pipeline of the switch it came from (PACKET_OUT to `OFPP_TABLE`).
 //! Entries carry the configured idle timeout and ask for FLOW_REMOVED; when one expires the
 //! whole address is withdrawn, so its next packet installs a fresh, complete path.
+//!
+//! An address none of whose entries is installed or in flight gets all of them in one phase
+//! (one barrier per switch, `flowfall_compile::diff`, "Brand-new owners"), so the edge entry
+//! that answers the packet leaves at once. Until the barriers confirm it, a later packet of
+//! the address may find the entry of a junction further on still missing: that junction's
+//! reactive IP-miss entry punts it. Its PACKET_IN is handled like any other: the address is
+//! found from the port it arrived on (an interior port of the path: `locate`), it is already
+//! active, and the packet is held as a pending packet of the current generation, then
+//! re-injected (`OFPP_TABLE`, with its `in_port`) at the switch it came from once that
+//! generation is confirmed, where the now-installed entries carry it on through the layers it
+//! has not crossed. Packets are never sent before their generation is confirmed. A packet
+//! punted inside the chain that its address's entries no longer expect there (its path moved
+//! to another VM meanwhile) is dropped instead: re-injected, it would only be punted again.
 
 use std::time::Instant;
 
@@ -78,6 +91,12 @@ impl Controller {
             // Per packet: debug, not info (a log line per new address costs a write).
             debug!(src = %header.src, dst = %header.dst, "reactive: installing the address's path");
             self.desired_changed(now, owner);
+        }
+        if !self.model.continues_here(dpid, in_port, &header) {
+            // Punted inside the chain by a path that has moved since: re-injected, it would
+            // only come back. Dropped (never forwarded past a layer).
+            debug!(conn = conn.0, in_port, src = %header.src, dst = %header.dst, "PACKET_IN off its address's path dropped");
+            return;
         }
         let out = PacketOut {
             buffer_id: if pi.data.is_empty() {

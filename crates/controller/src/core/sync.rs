@@ -15,6 +15,12 @@
 //! a new address's path need not wait for the previous batch's barriers. Changes that cannot
 //! start at once (an overlap, or too many runs) start when a run ends.
 //!
+//! A reactive activation of an address none of whose entries is installed or in flight
+//! anywhere sends all of them in one phase ([`Diff::between_reactive`]): until every one is
+//! confirmed, a packet of the address follows its final path as far as the entries go and is
+//! punted to the controller where one is missing, which holds it like the first packet and
+//! re-injects it at that switch (see `reactive.rs`). Everything else keeps the phases.
+//!
 //! A packet waiting for its flows (reactive mode) and [`Output::Synced`] follow the
 //! *confirmed generation*: the newest model generation every change up to which is
 //! confirmed on every ready switch.
@@ -24,7 +30,6 @@ use std::time::Instant;
 
 use flowfall_compile::cookie::OwnerId;
 use flowfall_compile::diff::{Op, Phase as DiffPhase};
-use flowfall_compile::tables::{SwitchTable, Tables};
 use flowfall_compile::{Diff, FlowEntry};
 use flowfall_ofp::FlowMod;
 use flowfall_ofp::flow_mod::flow_mod_flags;
@@ -315,48 +320,61 @@ impl Controller {
     /// proportion to those owners' entries, not to the tables.
     pub(super) fn diff_of(&self, dpids: &[u64], scope: &Scope) -> Diff {
         let empty = FlowSet::new();
-        let mut old = Tables::default();
-        let mut new = Tables::default();
+        let mut old: Vec<(usize, FlowEntry)> = Vec::new();
+        let mut new: Vec<(usize, FlowEntry)> = Vec::new();
         for sw in self.model.topology().switches() {
             if !dpids.contains(&sw.dpid) {
                 continue;
             }
+            let k = sw.index;
             let installed = self.installed.get(&sw.dpid).unwrap_or(&empty);
-            let here = |e: &&FlowEntry| self.model.position(sw.dpid, e) == sw.index;
-            let (have, want): (Vec<FlowEntry>, Vec<FlowEntry>) = match scope {
-                Scope::All => (
-                    installed.iter().filter(here).cloned().collect(),
-                    self.model.desired_junction(sw.index).cloned().collect(),
-                ),
-                Scope::Owners(owners) => (
-                    owners
-                        .iter()
-                        .flat_map(|&o| installed.owned_by(o))
-                        .filter(here)
-                        .cloned()
-                        .collect(),
-                    owners
-                        .iter()
-                        .flat_map(|&o| self.model.desired_owned(sw.index, o))
-                        .cloned()
-                        .collect(),
-                ),
-            };
-            let table = |entries: Vec<FlowEntry>| SwitchTable {
-                index: sw.index,
-                name: sw.name.clone(),
-                dpid: sw.dpid,
-                vlan: sw.vlan,
-                entries,
-            };
-            old.switches.push(table(have));
-            new.switches.push(table(want));
+            let here = |e: &&FlowEntry| self.model.position(sw.dpid, e) == k;
+            match scope {
+                Scope::All => {
+                    old.extend(installed.iter().filter(here).map(|e| (k, e.clone())));
+                    new.extend(self.model.desired_junction(k).map(|e| (k, e.clone())));
+                }
+                Scope::Owners(owners) => {
+                    for &o in owners {
+                        old.extend(installed.owned_by(o).filter(here).map(|e| (k, e.clone())));
+                        let want = self.model.desired_owned(k, o);
+                        new.extend(want.iter().map(|e| (k, e.clone())));
+                    }
+                }
+            }
         }
-        let mut diff = Diff::between(&old, &new, self.model.layers());
+        let layers = self.model.layers();
+        let mut diff = match scope {
+            Scope::Owners(_) if self.one_phase_activations() => {
+                Diff::between_entries(old, new, layers, Some(&|o| self.nothing_installed(o)))
+            }
+            _ => Diff::between_entries(old, new, layers, None),
+        };
         // Foreign entries only ever appear as deletes (a desired entry on their key replaces
         // them); keep them.
         diff.retain(|_, e| self.model.owns(e));
         diff
+    }
+
+    /// Whether a reactive activation of a brand-new address may install all of its entries
+    /// in one phase (`flowfall_compile::diff`, "Brand-new owners"): reactive mode; no
+    /// foreign entry on any switch (one could catch a packet where the reactive IP-miss entry
+    /// would punt it); and no NAT-detection entries, which catch half-way packets at the VD
+    /// ports before the IP-miss entry and hand the controller a truncated frame it cannot
+    /// re-inject.
+    fn one_phase_activations(&self) -> bool {
+        self.model.is_reactive()
+            && self.health.as_ref().is_none_or(|h| h.nat.is_none())
+            && self.installed.values().all(|s| s.foreign_count() == 0)
+    }
+
+    /// Whether no switch holds an address entry of `owner`, as far as barriers confirmed.
+    /// With no run in flight carrying `owner` (runs in flight never share an owner), none is
+    /// on its way either.
+    fn nothing_installed(&self, owner: OwnerId) -> bool {
+        self.installed
+            .values()
+            .all(|s| s.owned_by(owner).next().is_none())
     }
 
     fn start_sync(&mut self, now: Instant, p: Pending) {

@@ -12,9 +12,11 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use flowfall_compile::FlowEntry;
 use flowfall_compile::cookie::{Cookie, CookieKind, OwnerId};
+use flowfall_compile::fxhash::FxBuild;
 use flowfall_ofp::{MacAddr, Match, Oxm};
 
 /// The identity of a flow entry on a switch.
@@ -24,8 +26,9 @@ pub struct FlowKey {
     pub table_id: u8,
     /// Priority.
     pub priority: u16,
-    /// Normalised match (see the module docs).
-    pub fields: Vec<Oxm>,
+    /// Normalised match (see the module docs), shared: the owner index holds the same key
+    /// without a second copy of the fields.
+    pub fields: Arc<[Oxm]>,
 }
 
 impl FlowKey {
@@ -34,7 +37,11 @@ impl FlowKey {
         FlowKey {
             table_id: entry.table_id,
             priority: entry.priority,
-            fields: normalise(&entry.match_).fields,
+            fields: if is_normal(&entry.match_) {
+                entry.match_.fields.as_slice().into()
+            } else {
+                normalise(&entry.match_).fields.into()
+            },
         }
     }
 }
@@ -120,6 +127,13 @@ pub fn is_normal(m: &Match) -> bool {
             .all(|o| normalise_field(o).as_ref() == Some(o))
 }
 
+/// Puts `m` in normal form, leaving it untouched (no allocation) when it already is.
+pub fn normalise_in_place(m: &mut Match) {
+    if !is_normal(m) {
+        *m = normalise(m);
+    }
+}
+
 /// The match in normal form (see the module docs).
 pub fn normalise(m: &Match) -> Match {
     let mut fields: Vec<Oxm> = m.fields.iter().filter_map(normalise_field).collect();
@@ -167,6 +181,13 @@ pub fn is_address_cookie(cookie: Cookie) -> bool {
     )
 }
 
+/// Whether a cookie is FlowFall's: a compiler cookie kind, or a health-monitoring entry.
+/// Entries with any other cookie are foreign: never deleted, and counted
+/// ([`FlowSet::foreign_count`]).
+pub fn is_own_cookie(cookie: Cookie) -> bool {
+    cookie.kind().is_some() || flowfall_health::cookie::is_health(cookie.0)
+}
+
 /// The entries one switch holds (or should hold), by key.
 ///
 /// Every entry is stored with its match in normal form, so the same entry read back from a
@@ -175,9 +196,14 @@ pub fn is_address_cookie(cookie: Cookie) -> bool {
 /// addresses are found without scanning the table ([`FlowSet::owned_by`]).
 #[derive(Debug, Clone, Default)]
 pub struct FlowSet {
-    entries: HashMap<FlowKey, FlowEntry>,
+    /// By key; hashed with the compiler's Fx hasher (the keys are the controller's own
+    /// compiled entries and what the switches report of them; SipHash was a tenth of a
+    /// reactive setup).
+    entries: HashMap<FlowKey, FlowEntry, FxBuild>,
     /// Keys of the address entries, by cookie owner.
     by_owner: OwnerMap<Vec<FlowKey>>,
+    /// Entries whose cookie is not FlowFall's ([`is_own_cookie`]).
+    foreign: usize,
 }
 
 impl PartialEq for FlowSet {
@@ -210,14 +236,12 @@ impl FlowSet {
 
     /// Adds or replaces an entry (its match put in normal form).
     pub fn insert(&mut self, mut entry: FlowEntry) {
-        if !is_normal(&entry.match_) {
-            entry.match_ = normalise(&entry.match_);
-        }
+        normalise_in_place(&mut entry.match_);
         // The match is in normal form already: its fields are the key's.
         let key = FlowKey {
             table_id: entry.table_id,
             priority: entry.priority,
-            fields: entry.match_.fields.clone(),
+            fields: entry.match_.fields.as_slice().into(),
         };
         let cookie = entry.cookie;
         if let Some(old) = self.entries.insert(key.clone(), entry) {
@@ -226,13 +250,20 @@ impl FlowSet {
             }
             self.unindex(old.cookie, &key);
         }
+        if !is_own_cookie(cookie) {
+            self.foreign += 1;
+        }
         if is_address_cookie(cookie) {
             self.by_owner.entry(cookie.owner()).or_default().push(key);
         }
     }
 
-    /// Drops `key` from the owner index of `cookie`.
+    /// Forgets the entry at `key` with `cookie`: drops it from the owner index and the
+    /// foreign count.
     fn unindex(&mut self, cookie: Cookie, key: &FlowKey) {
+        if !is_own_cookie(cookie) {
+            self.foreign = self.foreign.saturating_sub(1);
+        }
         if !is_address_cookie(cookie) {
             return;
         }
@@ -283,6 +314,11 @@ impl FlowSet {
         if self.entries.capacity() < 2 * self.entries.len() {
             self.entries.reserve(self.entries.len());
         }
+    }
+
+    /// Number of foreign entries (cookies that are not FlowFall's, [`is_own_cookie`]).
+    pub fn foreign_count(&self) -> usize {
+        self.foreign
     }
 
     /// Number of owners with address entries in the table.
@@ -391,5 +427,33 @@ mod tests {
         assert_eq!(t.sorted()[0].instructions, entry(1, 9).instructions);
         assert!(t.remove(&entry(1, 0)).is_some());
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn foreign_entries_are_counted_through_replaces_and_removes() {
+        let mut t = FlowSet::new();
+        let mut foreign = entry(1, 2);
+        foreign.cookie = Cookie(0x1234);
+        t.insert(foreign.clone());
+        t.insert(entry(2, 2));
+        assert_eq!(t.foreign_count(), 1);
+        // The same key again, foreign: still one.
+        t.insert(foreign.clone());
+        assert_eq!(t.foreign_count(), 1);
+        // Replaced by FlowFall's entry on its key: none.
+        t.insert(entry(1, 3));
+        assert_eq!(
+            (t.foreign_count(), t.owned_by(OwnerId::from_u64(1)).count()),
+            (0, 1)
+        );
+        // And back; then removed.
+        t.insert(foreign.clone());
+        assert_eq!(
+            (t.foreign_count(), t.owned_by(OwnerId::from_u64(1)).count()),
+            (1, 0)
+        );
+        assert!(t.remove(&foreign).is_some());
+        assert_eq!(t.foreign_count(), 0);
+        assert_eq!(t.len(), 1);
     }
 }

@@ -968,6 +968,147 @@ fn reactive_mode_installs_the_whole_path_then_sends_the_packet_back() {
     assert_tables(&net, &base);
 }
 
+/// The barrier requests sent since `from` (an index into `net.sent`), by connection.
+fn barriers_since(net: &Net, from: usize) -> Vec<(ConnId, u32)> {
+    net.sent[from..]
+        .iter()
+        .filter(|(_, m)| matches!(m.msg, Message::BarrierRequest))
+        .map(|(c, m)| (*c, m.xid))
+        .collect()
+}
+
+/// The PACKET_OUTs sent since `from`: `(connection, in_port, data)`.
+fn packet_outs_since(net: &Net, from: usize) -> Vec<(ConnId, u32, Vec<u8>)> {
+    net.sent[from..]
+        .iter()
+        .filter_map(|(c, m)| match &m.msg {
+            Message::PacketOut(out) => Some((*c, out.in_port, out.data.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A reactive lab with its switches connected and programmed, barriers left unanswered from
+/// then on; `foreign` puts an entry of another controller on J1 first.
+fn reactive_lab(foreign: bool) -> (Net, Vec<ConnId>) {
+    let text = LAB.replace(
+        "mode = \"proactive\"",
+        "mode = \"reactive\"\nidle_timeout = 60",
+    );
+    let mut net = Net::new(&text);
+    if foreign {
+        let fm =
+            flowfall_ofp::FlowMod::add(0, 7, Match::new().with(Oxm::EthType(0x0800)), Vec::new());
+        net.fabric.apply(1, &fm).unwrap();
+    }
+    let conns = net.connect_all();
+    for f in net.fakes.values_mut() {
+        f.answer_barriers = false;
+    }
+    (net, conns)
+}
+
+/// [`reactive_lab`] after charlie's first packet reached the controller from J0: the net,
+/// its connections, where in `net.sent` the packet's consequences start, and the frame.
+fn charlie_first_packet(foreign: bool) -> (Net, Vec<ConnId>, usize, Vec<u8>) {
+    let (mut net, conns) = reactive_lab(foreign);
+    let from = net.sent.len();
+    let frame = ipv4_frame([10, 0, 3, 9], [203, 0, 113, 1], 3 << 2);
+    net.deliver(conns[0], 0, packet_in(3, frame.clone()));
+    (net, conns, from, frame)
+}
+
+/// Charlie's packet walked upstream through the fakes' tables.
+fn charlie_upstream(net: &Net) -> flowfall_compile::sim::Trace {
+    let charlie = net.topo.customer_by_name("charlie").unwrap().index;
+    Tracer::new(&net.topo, &net.fabric, None)
+        .upstream(charlie, "10.0.3.9".parse().unwrap(), 3 << 2)
+        .unwrap()
+}
+
+#[test]
+fn a_new_address_is_installed_in_one_phase_and_a_packet_punted_half_way_is_reinjected() {
+    let (mut net, conns, from, frame) = charlie_first_packet(false);
+    // Every entry of the path goes out at once, one barrier per switch, nothing else yet.
+    let barriers = barriers_since(&net, from);
+    let mods = net.flow_mods().len();
+    assert_eq!(
+        barriers.len(),
+        3,
+        "one phase on three switches: {barriers:?}"
+    );
+    assert!(packet_outs_since(&net, from).is_empty());
+    // A later packet of the address found J1's entry missing and was punted there, by the
+    // IP-miss entry, on the VD port it arrived on from charlie's layer-0 VM.
+    let t = charlie_upstream(&net);
+    assert_eq!(t.layers(), [0, 1], "{}", t.describe(&net.topo));
+    let at_j1 = &t.steps[1];
+    assert_eq!(at_j1.switch, 1);
+    let vd_port = at_j1.packet.in_port;
+    let second = ipv4_frame([10, 0, 3, 9], [203, 0, 113, 2], 3 << 2);
+    net.deliver(conns[1], 0, packet_in(vd_port, second.clone()));
+    assert_eq!(
+        net.flow_mods().len(),
+        mods,
+        "the address is already being installed"
+    );
+    assert!(
+        packet_outs_since(&net, from).is_empty(),
+        "held until confirmed"
+    );
+    // One from another VM of layer 0 does not fit the path there: dropped, not held (it
+    // would only come back).
+    let other = net
+        .topo
+        .ports(1)
+        .iter()
+        .find(|&&(p, role)| {
+            p != vd_port && matches!(role, flowfall_topology::PortRole::VnfDown { layer: 0, .. })
+        })
+        .map(|&(p, _)| p)
+        .expect("another VD port on J1");
+    net.deliver(conns[1], 0, packet_in(other, second.clone()));
+    // The barriers confirm the phase: both packets go back where they came from.
+    for (i, (conn, xid)) in barriers.into_iter().enumerate() {
+        net.deliver(conn, xid, Message::BarrierReply);
+        let outs = packet_outs_since(&net, from);
+        if i < 2 {
+            assert!(outs.is_empty(), "sent before every barrier: {outs:?}");
+        } else {
+            assert_eq!(
+                outs,
+                vec![
+                    (conns[0], 3, frame.clone()),
+                    (conns[1], vd_port, second.clone())
+                ]
+            );
+        }
+    }
+    assert_eq!(barriers_since(&net, from).len(), 3, "no second phase");
+}
+
+#[test]
+fn a_foreign_entry_keeps_new_addresses_in_two_phases() {
+    let (mut net, conns, from, frame) = charlie_first_packet(true);
+    // Interior entries first: no edge entry matching the packet at J0 yet.
+    let first = barriers_since(&net, from);
+    assert_eq!(
+        charlie_upstream(&net).outcome,
+        flowfall_compile::sim::Outcome::Controller { switch: 0 }
+    );
+    for (conn, xid) in first.clone() {
+        net.deliver(conn, xid, Message::BarrierReply);
+    }
+    let second: Vec<_> = barriers_since(&net, from).split_off(first.len());
+    assert!(!second.is_empty(), "a second phase");
+    assert!(packet_outs_since(&net, from).is_empty());
+    assert_eq!(charlie_upstream(&net).layers(), [0, 1]);
+    for (conn, xid) in second {
+        net.deliver(conn, xid, Message::BarrierReply);
+    }
+    assert_eq!(packet_outs_since(&net, from), vec![(conns[0], 3, frame)]);
+}
+
 /// J0's flow statistics with `up`/`down` packets (100 bytes each) on every upstream and
 /// downstream address entry, in two parts.
 fn j0_stats(net: &Net, up: u64, down: u64) -> Vec<Message> {
