@@ -1,13 +1,16 @@
 //! `flowfall-controller`: the bundled FlowFall controller.
 //!
 //! ```text
-//! flowfall-controller [run] [--config F] [--settings S] [--listen ADDR] ...   (the default)
+//! flowfall-controller [run] [--config F]... [--settings S] [--listen ADDR] ...   (the default)
 //! ```
+//!
+//! Several `--config` files: one controller serves several chains, switch-disjoint
+//! (docs/config.md, "Several chains").
 //!
 //! Offline subcommands (no switch needed):
 //!
 //! ```text
-//! flowfall-controller check   --config F
+//! flowfall-controller check   --config F [--config G]...
 //! flowfall-controller compile --config F [--format ofctl|json|hex] [--switch NAME] [--out-dir D]
 //! flowfall-controller trace   --config F [--customer NAME] [--down VM]...
 //! ```
@@ -32,7 +35,7 @@ struct Cli {
 enum Command {
     /// Serve the topology to OpenFlow 1.3 switches (the default; see `run --help`).
     Run(run::RunArgs),
-    /// Validate a topology file, compile it and report entries per switch against capacity.
+    /// Validate topology files, compile them and report entries per switch against capacity.
     Check(CheckArgs),
     /// Compile a topology file into per-switch flow tables.
     Compile(CompileArgs),
@@ -50,8 +53,10 @@ struct ConfigArg {
 
 #[derive(Debug, Args)]
 struct CheckArgs {
-    #[command(flatten)]
-    config: ConfigArg,
+    /// Topology file (TOML); repeat for the chains of one controller, which are then also
+    /// checked against each other (unique names, no datapath in two chains).
+    #[arg(long, value_name = "FILE", required = true)]
+    config: Vec<PathBuf>,
 }
 
 /// Output format of `compile`.
@@ -103,7 +108,7 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| Command::Run(run::RunArgs::default()))
     {
         Command::Run(a) => run::run(&a),
-        Command::Check(a) => offline::check(&a.config.config),
+        Command::Check(a) => offline::check_all(&a.config),
         Command::Compile(a) => offline::compile(&offline::CompileRequest {
             config: &a.config.config,
             format: match a.format {

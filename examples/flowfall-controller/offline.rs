@@ -9,7 +9,7 @@ use flowfall_compile::sim::trace::sample_host;
 use flowfall_compile::sim::{Fabric, Outcome, Tracer};
 use flowfall_compile::{AddressId, Compilation, LiveVms, SwitchTable, Tables};
 use flowfall_ofp::{Message, OfMessage};
-use flowfall_topology::{Mode, ServiceSource, Topology};
+use flowfall_topology::{Deployment, Mode, ServiceSource, Topology};
 
 /// An error for the command line: what failed, in words.
 pub type Failure = Box<dyn std::error::Error>;
@@ -94,6 +94,36 @@ pub fn check(config: &Path) -> Result<(), Failure> {
     );
     let _ = write!(out, "{}", c.report());
     emit(out.as_bytes())
+}
+
+/// `check` of several files: each as [`check`], then the chains against each other
+/// ([`Deployment`]: unique URL-safe names, switch-disjoint). Every file is reported even when
+/// an earlier one failed.
+pub fn check_all(configs: &[std::path::PathBuf]) -> Result<(), Failure> {
+    let [only] = configs else {
+        let mut failed = Vec::new();
+        for config in configs {
+            if let Err(e) = check(config) {
+                eprintln!("flowfall-controller: {e}");
+                failed.push(config.display().to_string());
+            }
+        }
+        if !failed.is_empty() {
+            return Err(format!("invalid: {}", failed.join(", ")).into());
+        }
+        let d = Deployment::from_files(configs).map_err(|e| e.to_string())?;
+        let switches: usize = d.chains().iter().map(|c| c.topology.switches().len()).sum();
+        let names: Vec<&str> = d.chains().iter().map(|c| c.name()).collect();
+        let line = format!(
+            "deployment: valid. {} chains ({}), {} junction switches on {} datapaths, switch-disjoint\n",
+            d.len(),
+            names.join(", "),
+            switches,
+            d.owners().len()
+        );
+        return emit(line.as_bytes());
+    };
+    check(only)
 }
 
 fn selected<'a>(tables: &'a Tables, switch: Option<&str>) -> Result<Vec<&'a SwitchTable>, Failure> {

@@ -7,6 +7,9 @@
 //! SIGHUP re-reads `--config` and pushes only the difference; SIGINT/SIGTERM shut down
 //! gracefully (the switches keep their flows).
 //!
+//! `--config` may be repeated: one chain per file, switch-disjoint, each served by its own
+//! core (docs/config.md, "Several chains"); SIGHUP then re-reads every file.
+//!
 //! The web portal is served on the REST port (<http://127.0.0.1:8080/> by default). Without a
 //! `[portal]` section in `--settings`, its only login is the REST API token (operator `api`,
 //! when the token has at least 16 characters); without any token nothing listens there.
@@ -17,7 +20,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use flowfall_controller::settings::{PortalSettings, Settings, SettingsError, TlsSettings};
-use flowfall_topology::Topology;
+use flowfall_topology::{Deployment, Topology};
 
 use crate::offline::Failure;
 
@@ -38,8 +41,9 @@ pub enum LogFormat {
 #[derive(Debug, Default, Args)]
 pub struct RunArgs {
     /// Topology file (TOML, docs/config.md); default: the embedded ShowNet 2015 topology.
+    /// Repeat for several chains (switch-disjoint; `/api/...` means the first).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Controller settings file (TOML: [openflow], [openflow.tls], [api], [portal]).
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
@@ -136,18 +140,25 @@ fn settings(args: &RunArgs) -> Result<Settings, Failure> {
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     init_logs(args.log_format);
     let settings = settings(args)?;
-    let topology = match &args.config {
-        Some(path) => Topology::from_file(path).map_err(|e| format!("{}:\n{e}", path.display()))?,
-        None => Topology::from_toml_str(SHOWNET2015)
-            .map_err(|e| format!("embedded shownet2015.toml:\n{e}"))?,
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(flowfall_controller::run(
-        settings,
-        topology,
-        args.config.clone(),
-    ))?;
+    match args.config.as_slice() {
+        [] | [_] => {
+            let path = args.config.first();
+            let topology = match path {
+                Some(path) => {
+                    Topology::from_file(path).map_err(|e| format!("{}:\n{e}", path.display()))?
+                }
+                None => Topology::from_toml_str(SHOWNET2015)
+                    .map_err(|e| format!("embedded shownet2015.toml:\n{e}"))?,
+            };
+            runtime.block_on(flowfall_controller::run(settings, topology, path.cloned()))?;
+        }
+        several => {
+            let deployment = Deployment::from_files(several)?;
+            runtime.block_on(flowfall_controller::run_deployment(settings, deployment))?;
+        }
+    }
     Ok(())
 }

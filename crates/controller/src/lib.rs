@@ -10,6 +10,8 @@
 //!   and call [`core::Controller::handle_timeout`] at [`core::Controller::poll_timeout`].
 //! - [`runtime::Runtime`] serves it on TCP (or TLS with client certificates) and HTTP: the
 //!   REST API, metrics and the web portal ([`runtime::portal`], `flowfall-portal`) on one port.
+//!   [`runtime::Runtime::deployment`] serves several switch-disjoint chains (one topology file
+//!   and one core task each; [`runtime::routes`] hands each connection to its chain's core).
 //! - [`settings::Settings`] holds the controller's own settings (separate from the topology).
 //!
 //! ```
@@ -66,5 +68,7 @@ pub mod runtime;
 pub mod settings;
 
 pub use crate::core::{ConnId, Controller, CoreError, Event, Output};
-pub use runtime::{ControllerHandle, Running, Runtime, RuntimeError, run};
+pub use runtime::{
+    ChainView, ControllerHandle, Running, Runtime, RuntimeError, run, run_deployment,
+};
 pub use settings::Settings;

@@ -70,6 +70,9 @@ pub enum DisconnectReason {
     Stall,
     /// Another connection announced the same datapath id.
     Replaced,
+    /// A reload gave the datapath to another chain of this controller; the switch
+    /// reconnects and is handed over to it.
+    Moved,
     /// The switch (or the network) closed the connection.
     Closed,
     /// The controller is shutting down.
@@ -88,6 +91,7 @@ impl DisconnectReason {
             DisconnectReason::Flood => "flood",
             DisconnectReason::Stall => "stall",
             DisconnectReason::Replaced => "replaced",
+            DisconnectReason::Moved => "moved",
             DisconnectReason::Closed => "closed",
             DisconnectReason::Shutdown => "shutdown",
         }
@@ -257,9 +261,142 @@ impl Metrics {
     }
 }
 
+/// What a line of an exposition is.
+enum Line {
+    Help,
+    Type,
+    Sample(String),
+}
+
+/// One metric family gathered from several expositions.
+#[derive(Debug, Default)]
+struct Family {
+    help: Option<String>,
+    kind: Option<String>,
+    samples: Vec<String>,
+}
+
+/// Merges the expositions of several chains into one: every sample gets the label
+/// `chain="name"` (first), and each family's `# HELP` and `# TYPE` lines appear once, followed
+/// by the samples of every chain in the order given. Families keep the order they first
+/// appear in.
+///
+/// ```
+/// use flowfall_controller::metrics::{Metrics, label_chains};
+///
+/// let mut a = Metrics::default();
+/// a.packet_ins = 2;
+/// let text = label_chains(&[
+///     ("a".into(), a.render(&[("j0".into(), 3)])),
+///     ("b".into(), Metrics::default().render(&[])),
+/// ]);
+/// assert!(text.contains("flowfall_packet_ins_total{chain=\"a\"} 2\n"));
+/// assert!(text.contains("flowfall_packet_ins_total{chain=\"b\"} 0\n"));
+/// assert!(text.contains("flowfall_flows_installed{chain=\"a\",switch=\"j0\"} 3\n"));
+/// assert_eq!(text.matches("# TYPE flowfall_packet_ins_total ").count(), 1);
+/// ```
+pub fn label_chains(chains: &[(String, String)]) -> String {
+    let mut order: Vec<String> = Vec::new();
+    let mut families: std::collections::HashMap<String, Family> = Default::default();
+    for (chain, text) in chains {
+        let label = format!("chain=\"{}\"", escape_label(chain));
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            let (name, entry) = if let Some(rest) = line.strip_prefix("# HELP ") {
+                let name = rest.split(' ').next().unwrap_or_default().to_string();
+                current = Some(name.clone());
+                (name, Line::Help)
+            } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let name = rest.split(' ').next().unwrap_or_default().to_string();
+                current = Some(name.clone());
+                (name, Line::Type)
+            } else if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            } else {
+                let end = line.find(['{', ' ']).unwrap_or(line.len());
+                let (name, rest) = line.split_at(end);
+                let sample = match rest.strip_prefix('{') {
+                    Some(labels) if labels.starts_with('}') => format!("{name}{{{label}{labels}"),
+                    Some(labels) => format!("{name}{{{label},{labels}"),
+                    None => format!("{name}{{{label}}}{rest}"),
+                };
+                let family = current.clone().unwrap_or_else(|| name.to_string());
+                (family, Line::Sample(sample))
+            };
+            if !families.contains_key(&name) {
+                order.push(name.clone());
+            }
+            let family = families.entry(name).or_default();
+            match entry {
+                Line::Help => {
+                    family.help.get_or_insert_with(|| line.to_string());
+                }
+                Line::Type => {
+                    family.kind.get_or_insert_with(|| line.to_string());
+                }
+                Line::Sample(sample) => family.samples.push(sample),
+            }
+        }
+    }
+    let mut out = String::new();
+    for name in order {
+        if let Some(f) = families.remove(&name) {
+            for line in f.help.iter().chain(f.kind.iter()).chain(f.samples.iter()) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_are_labelled_and_families_kept_whole() {
+        let mut a = Metrics::default();
+        a.update_latency.observe(Duration::from_millis(3));
+        a.disconnect(DisconnectReason::Moved);
+        let b = Metrics::default();
+        let text = label_chains(&[
+            ("a".into(), a.render(&[("j0".into(), 1)])),
+            ("b\"x".into(), b.render(&[("j0".into(), 2)])),
+        ]);
+        assert!(
+            text.contains("flowfall_update_latency_seconds_bucket{chain=\"a\",le=\"0.005\"} 1\n")
+        );
+        assert!(text.contains("flowfall_update_latency_seconds_count{chain=\"b\\\"x\"} 0\n"));
+        assert!(text.contains("flowfall_disconnects_total{chain=\"a\",reason=\"moved\"} 1\n"));
+        // Each family once, its samples right after its TYPE line, both chains there.
+        let lines: Vec<&str> = text.lines().collect();
+        for family in [
+            "flowfall_flows_installed",
+            "flowfall_update_latency_seconds",
+        ] {
+            assert_eq!(text.matches(&format!("# HELP {family} ")).count(), 1);
+            let at = lines
+                .iter()
+                .position(|l| l.starts_with(&format!("# TYPE {family} ")))
+                .unwrap();
+            let samples: Vec<&&str> = lines[at + 1..]
+                .iter()
+                .take_while(|l| !l.starts_with('#'))
+                .collect();
+            assert!(samples.iter().all(|l| l.starts_with(family)), "{samples:?}");
+            assert!(samples.iter().any(|l| l.contains("chain=\"a\"")));
+            assert!(samples.iter().any(|l| l.contains("chain=\"b\\\"x\"")));
+        }
+        // Every sample line still parses: name{labels} value.
+        for line in lines.iter().filter(|l| !l.starts_with('#')) {
+            assert!(line.contains("{chain=\""), "{line}");
+            assert!(
+                line.rsplit(' ').next().unwrap().parse::<f64>().is_ok(),
+                "{line}"
+            );
+        }
+    }
 
     #[test]
     fn histogram_is_cumulative_and_counts_overflow() {

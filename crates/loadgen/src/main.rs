@@ -5,7 +5,7 @@
 //!     --duration 10 --warmup 2 --workload learning --window 64 --json out.json
 //! flowfall-loadgen bench --workload flowfall --config topology.toml ...
 //! flowfall-loadgen install --listen 127.0.0.1:6653 --flows 100000 [--bundle]
-//! flowfall-loadgen scale --controller 127.0.0.1:6653 --switches 1000 [--config topology.toml] --pid PID
+//! flowfall-loadgen scale --controller 127.0.0.1:6653 --switches 1000 [--config topology.toml]... --pid PID
 //! flowfall-loadgen flows --flows 100000 > flows.txt      # the same flows for ovs-ofctl add-flows
 //! ```
 
@@ -83,8 +83,10 @@ struct SwitchArgs {
     #[arg(long, default_value_t = 4)]
     ports: u32,
     /// FlowFall topology file: switch dpids, ports and customer addresses come from it.
+    /// `scale` takes it repeatedly (the chains of one controller: every file's switches are
+    /// emulated); `bench` takes one.
     #[arg(long)]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// Write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -257,11 +259,9 @@ async fn bench(a: BenchArgs) -> CliResult {
             a.hosts,
         )?,
         WorkloadArg::Flowfall => {
-            let path = a
-                .switch
-                .config
-                .as_deref()
-                .ok_or("--workload flowfall needs --config <topology.toml>")?;
+            let [path] = a.switch.config.as_slice() else {
+                return Err("--workload flowfall needs one --config <topology.toml>".into());
+            };
             flowfall_plan(&load_topology(path)?, a.downstream)?
         }
     };
@@ -327,21 +327,26 @@ async fn install(a: InstallArgs) -> CliResult {
 
 async fn scale(a: ScaleArgs) -> CliResult {
     let s = &a.switch;
-    let mut plans = match &s.config {
-        Some(path) => {
-            let topo = load_topology(path)?;
-            let mut p: Vec<SwitchPlan> = flowfall_plan(&topo, false)?
-                .into_iter()
-                .map(|p| SwitchPlan {
-                    spec: p.spec,
-                    workload: std::sync::Arc::new(workload::Silent),
-                })
-                .collect();
-            p.truncate(s.switches);
-            p
+    // Every chain's switches, in file order (several files: the chains of one controller).
+    let mut plans: Vec<SwitchPlan> = Vec::new();
+    for path in &s.config {
+        let topo = load_topology(path)?;
+        for p in flowfall_plan(&topo, false)? {
+            if plans.iter().any(|q| q.spec.dpid == p.spec.dpid) {
+                return Err(format!(
+                    "{}: datapath {} is already a switch of an earlier --config",
+                    path.display(),
+                    flowfall_topology::format_dpid(p.spec.dpid)
+                )
+                .into());
+            }
+            plans.push(SwitchPlan {
+                spec: p.spec,
+                workload: std::sync::Arc::new(workload::Silent),
+            });
         }
-        None => Vec::new(),
-    };
+    }
+    plans.truncate(s.switches);
     // Fill up with generated switches whose dpids the topology does not use.
     let mut dpid = s.first_dpid;
     while plans.len() < s.switches {

@@ -76,6 +76,7 @@ pub struct ReadmeDoctests;
 
 mod address;
 mod claims;
+pub mod deployment;
 mod error;
 pub mod file;
 mod mac;
@@ -86,6 +87,7 @@ pub mod synthetic;
 mod validate;
 mod vm;
 
+pub use deployment::{DeployedChain, Deployment, DeploymentError, DeploymentErrors};
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use file::ConfigFile;
 pub use flowfall_tos::{Catalogue, Encoding, ServiceSet};

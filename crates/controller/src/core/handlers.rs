@@ -148,6 +148,23 @@ impl Controller {
         self.close(now, conn, DisconnectReason::Incompatible);
     }
 
+    /// Takes over a connection another core did the handshake of up to FEATURES_REQUEST
+    /// ([`super::Event::Adopted`]): the connection starts in the FEATURES phase expecting
+    /// `features`' xid, with fresh timers, and `features` is handled as if it answered our
+    /// own request. A malformed `features` is answered with ERROR as any message would be;
+    /// the handshake deadline then closes the connection.
+    pub(super) fn adopt(&mut self, now: Instant, conn: ConnId, peer: String, features: &[u8]) {
+        info!(conn = conn.0, %peer, "switch adopted from another chain's core");
+        let xid = features
+            .get(4..8)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_be_bytes);
+        let mut c = super::channel::Conn::new(peer, now, &self.timers);
+        c.enter(Phase::Features { xid }, now, &self.timers);
+        self.conns.insert(conn, c);
+        self.on_bytes(now, conn, features);
+    }
+
     fn on_features(&mut self, now: Instant, conn: ConnId, f: SwitchFeatures) {
         let dpid = f.datapath_id;
         let name = format_dpid(dpid);

@@ -38,6 +38,8 @@ pub mod table;
 pub mod views;
 
 #[cfg(test)]
+mod handover_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_health;
@@ -86,6 +88,26 @@ pub enum Event {
         conn: ConnId,
         /// Why.
         reason: DisconnectReason,
+    },
+    /// Several chains per controller: another core did this connection's handshake up to
+    /// FEATURES_REQUEST, and the switch's FEATURES_REPLY names a datapath this core's chain
+    /// owns. The core takes the connection over as if it had done the handshake itself: it
+    /// handles `features` (the whole FEATURES_REPLY) and goes on with PORT_DESC, SET_CONFIG
+    /// and the reconcile, with fresh keepalive timers.
+    Adopted {
+        /// The connection.
+        conn: ConnId,
+        /// The switch's address, for logs and views.
+        peer: String,
+        /// The FEATURES_REPLY message, header included.
+        features: Vec<u8>,
+    },
+    /// Several chains per controller: the connection was handed over to the core of the
+    /// chain owning its datapath ([`Event::Adopted`] there). This core forgets it without
+    /// sending or closing anything and without counting a disconnection.
+    HandedOver {
+        /// The connection.
+        conn: ConnId,
     },
 }
 
@@ -304,6 +326,19 @@ impl Controller {
             }
             Event::Message { conn, bytes } => self.on_bytes(now, conn, &bytes),
             Event::Disconnected { conn, reason } => self.forget(now, conn, reason),
+            Event::Adopted {
+                conn,
+                peer,
+                features,
+            } => self.adopt(now, conn, peer, &features),
+            Event::HandedOver { conn } => {
+                if self.release(now, conn, None) {
+                    info!(
+                        conn = conn.0,
+                        "switch handed over to the chain owning its datapath"
+                    );
+                }
+            }
         }
     }
 
@@ -332,6 +367,23 @@ impl Controller {
         self.health_timeout(now);
     }
 
+    /// Several chains per controller, after a reload: closes the connections of datapaths
+    /// this core leaves unmanaged that `elsewhere` says another chain now owns, so that
+    /// their switches reconnect and are handed over to that chain's core. Returns how many
+    /// were closed.
+    pub fn release_foreign(&mut self, now: Instant, elsewhere: impl Fn(u64) -> bool) -> usize {
+        let foreign: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Unmanaged && c.dpid.is_some_and(&elsewhere))
+            .map(|(&id, _)| id)
+            .collect();
+        for &conn in &foreign {
+            self.close(now, conn, DisconnectReason::Moved);
+        }
+        foreign.len()
+    }
+
     /// Closes a connection on the core's initiative.
     fn close(&mut self, now: Instant, conn: ConnId, reason: DisconnectReason) {
         if self.conns.contains_key(&conn) {
@@ -347,10 +399,19 @@ impl Controller {
 
     /// Drops a connection's state (the connection is gone or going).
     fn forget(&mut self, now: Instant, conn: ConnId, reason: DisconnectReason) {
+        self.release(now, conn, Some(reason));
+    }
+
+    /// Drops a connection's state, counting the disconnection when `reason` is given (not
+    /// for a hand-over); a managed datapath it served is gone from the updates. Whether the
+    /// connection was known.
+    fn release(&mut self, now: Instant, conn: ConnId, reason: Option<DisconnectReason>) -> bool {
         let Some(c) = self.conns.remove(&conn) else {
-            return;
+            return false;
         };
-        self.metrics.disconnect(reason);
+        if let Some(reason) = reason {
+            self.metrics.disconnect(reason);
+        }
         if let Some(dpid) = c.dpid {
             if self.by_dpid.get(&dpid) == Some(&conn) {
                 self.by_dpid.remove(&dpid);
@@ -358,9 +419,11 @@ impl Controller {
                     self.metrics.switches_connected =
                         self.metrics.switches_connected.saturating_sub(1);
                 }
-                info!(conn = conn.0, dpid = %flowfall_topology::format_dpid(dpid), reason = reason.name(), "switch disconnected");
+                let reason = reason.map_or("handed_over", DisconnectReason::name);
+                info!(conn = conn.0, dpid = %flowfall_topology::format_dpid(dpid), reason, "switch disconnected");
                 self.sync_switch_gone(now, dpid);
             }
         }
+        true
     }
 }

@@ -19,8 +19,17 @@
 //! | GET | `/api/links` | [`LinkView`](crate::core::links::LinkView) list: bypass links and their LLDP state |
 //! | GET | `/api/alarms` | [`AlarmView`](crate::core::nat::AlarmView) list: NAT-in-chain alarms, most recent first |
 //! | GET | `/api/balance` | [`BalanceView`](crate::core::balance::BalanceView): the last rebalancing round (loads before/after, moves); `404` without health. **A move breaks the moved customer's sessions on a stateful VNF** |
-//! | POST | `/api/reload` | re-read the topology file and push only the diff (like SIGHUP) |
+//! | POST | `/api/reload` | re-read the topology file and push only the diff (like SIGHUP); with several chains, every chain's file |
+//! | GET | `/api/chains` | [`ChainView`](super::ChainView) list: name, file, junction switches, connected |
 //! | GET | `/metrics` | Prometheus text format |
+//!
+//! With several chains ([`Runtime::deployment`](super::Runtime::deployment)), every `/api/...`
+//! route above but `/api/reload` and `/api/chains` is also served per chain under
+//! `/api/chains/{name}/...` (e.g. `/api/chains/vlan116/switches`), and `/api/...` keeps
+//! meaning the **first** chain (the first `--config`). `/api/reload` re-reads every chain's
+//! file, and answers once every chain confirmed its change. `/metrics` labels every sample
+//! with `chain="name"` (each family's `# HELP`/`# TYPE` once); with one chain it is unlabelled
+//! as before.
 //!
 //! The web portal ([`super::portal`]) is merged onto the same port after this router's token
 //! layer: `/` and `/portal/...` have the portal's own logins.
@@ -105,28 +114,50 @@ async fn require_token(State(token): State<Arc<str>>, req: Request, next: Next) 
     }
 }
 
-/// Builds the router; `token` is required on every route.
-pub(crate) fn router(handle: ControllerHandle, token: &str) -> Router {
-    let token: Arc<str> = Arc::from(token);
+/// One chain's routes, relative to where they are nested (`/api` or `/api/chains/{name}`).
+fn chain_routes(handle: ControllerHandle) -> Router {
     Router::new()
-        .route("/api/switches", get(switches))
-        .route("/api/switches/{name}/flows", get(flows))
-        .route("/api/customers", get(customers))
-        .route("/api/customers/{name}", get(customer))
-        .route("/api/customers/{name}/services", put(set_services))
-        .route("/api/customers/{name}/path", get(path))
-        .route("/api/vms", get(vms))
-        .route("/api/vms/{name}/live", put(set_vm_live))
-        .route("/api/health", get(health))
-        .route("/api/layers", get(layers))
-        .route("/api/pins", get(pins))
-        .route("/api/links", get(links))
-        .route("/api/alarms", get(alarms))
-        .route("/api/balance", get(balance))
-        .route("/api/reload", post(reload))
-        .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(token, require_token))
+        .route("/switches", get(switches))
+        .route("/switches/{name}/flows", get(flows))
+        .route("/customers", get(customers))
+        .route("/customers/{name}", get(customer))
+        .route("/customers/{name}/services", put(set_services))
+        .route("/customers/{name}/path", get(path))
+        .route("/vms", get(vms))
+        .route("/vms/{name}/live", put(set_vm_live))
+        .route("/health", get(health))
+        .route("/layers", get(layers))
+        .route("/pins", get(pins))
+        .route("/links", get(links))
+        .route("/alarms", get(alarms))
+        .route("/balance", get(balance))
         .with_state(Api { handle })
+}
+
+/// Builds the router over every chain's handle (the first is what `/api/...` serves);
+/// `token` is required on every route.
+pub(crate) fn router(handles: Vec<ControllerHandle>, token: &str) -> Router {
+    let token: Arc<str> = Arc::from(token);
+    let mut router = Router::new();
+    if let Some(first) = handles.first() {
+        router = router.nest("/api", chain_routes(first.clone()));
+        let deployment = Router::new()
+            .route("/api/reload", post(reload))
+            .route("/api/chains", get(chains))
+            .route("/metrics", get(metrics))
+            .with_state(Api {
+                handle: first.clone(),
+            });
+        router = router.merge(deployment);
+    }
+    if handles.len() > 1 {
+        for h in handles {
+            // Deployment validation made the names non-empty and URL-safe.
+            let at = format!("/api/chains/{}", h.chain_name());
+            router = router.nest(&at, chain_routes(h));
+        }
+    }
+    router.layer(middleware::from_fn_with_state(token, require_token))
 }
 
 /// Runs a query on the core and answers its result as JSON.
@@ -360,14 +391,55 @@ async fn set_vm_live(
 }
 
 async fn reload(State(api): State<Api>) -> Result<Response, ApiError> {
-    match api.handle.reload().await {
-        Ok(generation) => Ok(applied(&api, generation, json!({ "reloaded": true })).await),
-        Err(e) => Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    let reloaded = match api.handle.reload_chains().await {
+        Ok(r) => r,
+        Err(e) => return Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    };
+    let handles = api.handle.chains();
+    if let ([(_, generation)], [_]) = (reloaded.as_slice(), handles.as_slice()) {
+        return Ok(applied(&api, *generation, json!({ "reloaded": true })).await);
     }
+    // Several chains: wait for each (concurrently), answer 200 once all confirmed.
+    let waits = handles
+        .iter()
+        .zip(&reloaded)
+        .map(|(h, &(_, g))| h.wait_synced(g, APPLY_WAIT));
+    let done = futures::future::join_all(waits).await;
+    let chains: Vec<serde_json::Value> = reloaded
+        .iter()
+        .zip(&done)
+        .map(|((name, g), ok)| json!({ "chain": name, "generation": g, "applied": ok }))
+        .collect();
+    let all = done.iter().all(|&ok| ok);
+    let status = if all {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    Ok((
+        status,
+        Json(json!({ "applied": all, "result": { "reloaded": true, "chains": chains } })),
+    )
+        .into_response())
+}
+
+async fn chains(State(api): State<Api>) -> Result<Response, ApiError> {
+    Ok(Json(api.handle.chain_views().await).into_response())
 }
 
 async fn metrics(State(api): State<Api>) -> Result<Response, ApiError> {
-    let text = query(&api, Controller::metrics_text).await?;
+    let handles = api.handle.chains();
+    let text = if handles.len() > 1 {
+        let mut texts = Vec::new();
+        for h in handles {
+            let name = h.chain_name().to_string();
+            let text = h.call(|c, _| c.metrics_text()).await.ok_or_else(stopped)?;
+            texts.push((name, text));
+        }
+        crate::metrics::label_chains(&texts)
+    } else {
+        query(&api, Controller::metrics_text).await?
+    };
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -20,6 +20,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio_util::codec::FramedRead;
 
 use super::frames::{RawFrameError, RawFrames};
+use super::routes::{Routes, features_dpid};
 use crate::core::ConnId;
 use crate::metrics::DisconnectReason;
 
@@ -89,6 +90,26 @@ pub(crate) enum ConnInput {
         /// Released once the core handled the message (flood bound).
         permit: OwnedSemaphorePermit,
     },
+    /// Several chains: the connection's FEATURES_REPLY names a datapath of this core's chain;
+    /// the lobby did the handshake so far. Later frames come to this core.
+    Adopt {
+        /// The connection.
+        conn: ConnId,
+        /// The switch's address.
+        peer: SocketAddr,
+        /// Where to send its messages.
+        link: Link,
+        /// The FEATURES_REPLY.
+        features: Bytes,
+        /// Released once the core handled it (flood bound).
+        permit: OwnedSemaphorePermit,
+    },
+    /// Several chains: the connection went to the core owning its datapath (to the lobby,
+    /// which forgets it).
+    HandedOver {
+        /// The connection.
+        conn: ConnId,
+    },
     /// The connection ended.
     Down {
         /// The connection.
@@ -107,16 +128,24 @@ pub(crate) struct Bounds {
     pub inbound_queue: usize,
 }
 
-/// Serves one connection until it ends; reports `Up`, each frame, and `Down` to `core`.
+/// Serves one connection until it ends; reports `Up`, each frame, and `Down` to the lobby
+/// core of `routes`, or, once the switch's FEATURES_REPLY named a datapath of another chain,
+/// `HandedOver` to the lobby and `Adopt`, the later frames and `Down` to that chain's core.
 pub(crate) async fn serve<S>(
     stream: S,
     conn: ConnId,
     peer: SocketAddr,
     bounds: Bounds,
-    core: mpsc::UnboundedSender<ConnInput>,
+    routes: Arc<Routes>,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
+    let Some(lobby) = routes.lobby() else {
+        return;
+    };
+    let mut core = lobby.clone();
+    // With one chain there is nobody to hand over to.
+    let mut routed = !routes.several();
     let (rd, wr) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let link = Link {
@@ -126,6 +155,7 @@ pub(crate) async fn serve<S>(
     };
     let queued = link.queued.clone();
     let kill = link.kill.clone();
+    let handover_link = link.clone();
     if core.send(ConnInput::Up { conn, peer, link }).is_err() {
         return;
     }
@@ -144,6 +174,25 @@ pub(crate) async fn serve<S>(
                             ),
                         );
                     };
+                    if !routed && let Some(dpid) = features_dpid(&bytes) {
+                        routed = true;
+                        if let Some(owner) = routes.elsewhere(dpid) {
+                            // The lobby may already have stopped; the owner decides.
+                            let _ = core.send(ConnInput::HandedOver { conn });
+                            core = owner.clone();
+                            let adopt = ConnInput::Adopt {
+                                conn,
+                                peer,
+                                link: handover_link.clone(),
+                                features: bytes,
+                                permit,
+                            };
+                            if core.send(adopt).is_err() {
+                                return (DisconnectReason::Shutdown, "controller stopped".into());
+                            }
+                            continue;
+                        }
+                    }
                     if core
                         .send(ConnInput::Frame {
                             conn,
@@ -222,7 +271,8 @@ mod tests {
     ) {
         let (tx, rx) = mpsc::unbounded_channel();
         let peer = SocketAddr::from(([127, 0, 0, 1], 1));
-        let task = tokio::spawn(serve(ours, conn, peer, Bounds { inbound_queue }, tx));
+        let routes = Arc::new(Routes::new(vec![tx], Default::default()));
+        let task = tokio::spawn(serve(ours, conn, peer, Bounds { inbound_queue }, routes));
         (rx, task)
     }
 
@@ -256,6 +306,91 @@ mod tests {
         task.await.unwrap();
     }
 
+    fn features_reply(dpid: u64) -> Vec<u8> {
+        let mut m = vec![4, 6, 0, 32, 0, 0, 0, 3];
+        m.extend_from_slice(&dpid.to_be_bytes());
+        m.extend_from_slice(&[0; 16]);
+        m
+    }
+
+    #[tokio::test]
+    async fn a_features_reply_of_another_chain_moves_the_connection_there() {
+        let (lobby_tx, mut lobby) = mpsc::unbounded_channel();
+        let (owner_tx, mut owner) = mpsc::unbounded_channel();
+        let owners = std::collections::HashMap::from([(1, 0), (2, 1)]);
+        let routes = Arc::new(Routes::new(vec![lobby_tx, owner_tx], owners));
+        let peer = SocketAddr::from(([127, 0, 0, 1], 1));
+        let serve_one = |conn: u64| {
+            let (ours, theirs) = tokio::io::duplex(1 << 16);
+            let task = tokio::spawn(serve(
+                ours,
+                ConnId(conn),
+                peer,
+                Bounds { inbound_queue: 8 },
+                Arc::clone(&routes),
+            ));
+            (theirs, task)
+        };
+
+        // Datapath 2 belongs to the second chain.
+        let (mut sw, task) = serve_one(1);
+        assert!(matches!(lobby.recv().await, Some(ConnInput::Up { .. })));
+        sw.write_all(&echo_request(1)).await.unwrap();
+        assert!(matches!(lobby.recv().await, Some(ConnInput::Frame { .. })));
+        let mut burst = features_reply(2);
+        burst.extend_from_slice(&echo_request(2));
+        sw.write_all(&burst).await.unwrap();
+        assert!(matches!(
+            lobby.recv().await,
+            Some(ConnInput::HandedOver { conn: ConnId(1) })
+        ));
+        let Some(ConnInput::Adopt {
+            conn,
+            features,
+            link,
+            ..
+        }) = owner.recv().await
+        else {
+            panic!("expected Adopt");
+        };
+        assert_eq!(conn, ConnId(1));
+        assert_eq!(&features[..], &features_reply(2)[..]);
+        let Some(ConnInput::Frame { bytes, .. }) = owner.recv().await else {
+            panic!("expected the next frame at the owner");
+        };
+        assert_eq!(&bytes[..], &echo_request(2));
+        // The owner writes through the same link; the disconnect reaches the owner.
+        assert!(link.send(Bytes::from_static(b"12345678"), 1 << 20));
+        let mut buf = [0u8; 8];
+        sw.read_exact(&mut buf).await.unwrap();
+        drop(sw);
+        assert!(matches!(
+            owner.recv().await,
+            Some(ConnInput::Down {
+                conn: ConnId(1),
+                ..
+            })
+        ));
+        task.await.unwrap();
+        assert!(lobby.try_recv().is_err(), "nothing more for the lobby");
+
+        // Datapath 1 (the lobby's chain) and 9 (no chain) stay at the lobby, also when a
+        // later FEATURES_REPLY names another chain's datapath.
+        for (conn, dpid) in [(2, 1), (3, 9)] {
+            let (mut sw, task) = serve_one(conn);
+            assert!(matches!(lobby.recv().await, Some(ConnInput::Up { .. })));
+            sw.write_all(&features_reply(dpid)).await.unwrap();
+            sw.write_all(&features_reply(2)).await.unwrap();
+            for _ in 0..2 {
+                assert!(matches!(lobby.recv().await, Some(ConnInput::Frame { .. })));
+            }
+            drop(sw);
+            assert!(matches!(lobby.recv().await, Some(ConnInput::Down { .. })));
+            task.await.unwrap();
+        }
+        assert!(owner.try_recv().is_err());
+    }
+
     #[tokio::test]
     async fn a_switch_that_floods_is_disconnected() {
         let (ours, mut theirs) = tokio::io::duplex(1 << 16);
@@ -274,7 +409,9 @@ mod tests {
                     assert!(detail.contains("more than 8"), "{detail}");
                     break reason;
                 }
-                Some(ConnInput::Up { .. }) => {}
+                Some(
+                    ConnInput::Up { .. } | ConnInput::Adopt { .. } | ConnInput::HandedOver { .. },
+                ) => {}
                 None => panic!("no Down"),
             }
         };

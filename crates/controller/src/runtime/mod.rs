@@ -6,6 +6,13 @@
 //! One task owns the [`Controller`]; connection tasks, the API and signal handlers talk to it
 //! through channels, so the core needs no locks and sees events in one order.
 //!
+//! Several chains ([`Runtime::deployment`], one topology file each, switch-disjoint): one
+//! core per chain, each in its own task, so the chains run in parallel on the multi-thread
+//! runtime. Every connection starts at the first chain's core (the lobby); the switch's
+//! FEATURES_REPLY decides which chain serves it ([`routes`] has the details). The API serves
+//! every chain under `/api/chains/{name}/...`, `/api/...` meaning the first one; metrics carry
+//! a `chain` label ([`api`]); a reload re-reads every file ([`fleet`]).
+//!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! use flowfall_controller::runtime::Runtime;
@@ -25,8 +32,10 @@
 
 pub mod api;
 mod connection;
+pub mod fleet;
 mod frames;
 pub mod portal;
+pub mod routes;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -37,7 +46,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use flowfall_topology::Topology;
+use flowfall_topology::{Deployment, DeploymentErrors, Topology};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -49,6 +58,10 @@ use crate::core::{ConnId, Controller, CoreError, Event, Output};
 use crate::metrics::DisconnectReason;
 use crate::settings::Settings;
 use connection::{Bounds, ConnInput, Link};
+use fleet::{ChainSlot, Fleet};
+use routes::Routes;
+
+pub use fleet::ChainView;
 
 /// A failure to start or reload.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +100,49 @@ pub enum RuntimeError {
     /// The `[portal]` settings do not fit the topology (see [`portal::check`]).
     #[error("{}", crate::settings::portal_problems(.0))]
     Portal(flowfall_portal::ConfigError),
+    /// Several chains: the topology files are invalid, alone or together (each problem names
+    /// its file); the running configuration is kept.
+    #[error("{0}")]
+    Deployment(DeploymentErrors),
+    /// Several chains: a reload found other chains than the running ones.
+    #[error(
+        "a reload cannot add, remove, rename or reorder chains (running: {}; in the files now: {}): restart the controller for that; running configuration kept",
+        .running.join(", "),
+        .found.join(", ")
+    )]
+    ChainsChanged {
+        /// The running chains' names.
+        running: Vec<String>,
+        /// The chains the files name now.
+        found: Vec<String>,
+    },
+    /// Several chains: a reload would move a datapath from one chain to another.
+    #[error(
+        "a reload cannot move datapath {dpid} from chain {from:?} to chain {to:?} (its switch would change cores while connected): restart the controller for that; running configuration kept"
+    )]
+    DatapathMoved {
+        /// The datapath id, `00:00:...` form.
+        dpid: String,
+        /// The chain owning it now.
+        from: String,
+        /// The chain the files give it to.
+        to: String,
+    },
+    /// Several chains: a chain's core refused its new topology (e.g. it does not compile).
+    /// The chains listed in `reloaded` had already been reloaded; this one and the ones after
+    /// it kept their configuration.
+    #[error(
+        "chain {chain:?} refused the reload: {error}; reloaded before it: [{}]; it and the chains after it kept their configuration",
+        .reloaded.join(", ")
+    )]
+    PartialReload {
+        /// The chain.
+        chain: String,
+        /// Why.
+        error: CoreError,
+        /// The chains reloaded before it.
+        reloaded: Vec<String>,
+    },
 }
 
 type Call = Box<dyn FnOnce(&mut Controller, Instant) + Send>;
@@ -95,25 +151,41 @@ enum Ctl {
     Call(Call),
 }
 
-/// A cloneable handle on a running controller: queries, changes and shutdown.
+/// A cloneable handle on one chain of a running controller: queries, changes and shutdown.
+/// With several chains, [`ControllerHandle::chains`] gives a handle on each.
 #[derive(Clone)]
 pub struct ControllerHandle {
-    ctl: mpsc::UnboundedSender<Ctl>,
-    synced: watch::Receiver<u64>,
-    topology_path: Option<Arc<PathBuf>>,
-    cancel: CancellationToken,
+    fleet: Arc<Fleet>,
+    index: usize,
 }
 
 impl std::fmt::Debug for ControllerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let slot = self.fleet.chains.get(self.index);
         f.debug_struct("ControllerHandle")
-            .field("topology_path", &self.topology_path)
-            .field("synced", &*self.synced.borrow())
+            .field("chain", &self.chain_name())
+            .field("topology_path", &slot.and_then(|s| s.source.as_ref()))
+            .field("synced", &slot.map(|s| *s.synced.borrow()))
             .finish()
     }
 }
 
 impl ControllerHandle {
+    fn slot(&self) -> Option<&ChainSlot> {
+        self.fleet.chains.get(self.index)
+    }
+
+    /// The chain's name (`[chain] name`).
+    pub fn chain_name(&self) -> &str {
+        self.slot().map_or("", |s| s.name.as_str())
+    }
+
+    /// A handle on every chain of the controller, in configuration order (this one among
+    /// them; just this one with a single chain).
+    pub fn chains(&self) -> Vec<ControllerHandle> {
+        self.fleet.handles()
+    }
+
     /// Runs `f` on the core (in its task) and returns its result; `None` once the controller
     /// has stopped. Messages `f` causes are sent when it returns.
     pub async fn call<R, F>(&self, f: F) -> Option<R>
@@ -126,14 +198,17 @@ impl ControllerHandle {
             // The caller may have given up waiting; nothing to do then.
             let _ = tx.send(f(core, now));
         });
-        self.ctl.send(Ctl::Call(call)).ok()?;
+        self.slot()?.ctl.send(Ctl::Call(call)).ok()?;
         rx.await.ok()
     }
 
     /// Waits until every connected switch confirmed the model `generation` (see
     /// [`Controller::generation`]); `false` on timeout or shutdown.
     pub async fn wait_synced(&self, generation: u64, timeout: Duration) -> bool {
-        let mut rx = self.synced.clone();
+        let Some(slot) = self.slot() else {
+            return false;
+        };
+        let mut rx = slot.synced.clone();
         matches!(
             tokio::time::timeout(timeout, rx.wait_for(|&g| g >= generation)).await,
             Ok(Ok(_))
@@ -142,17 +217,27 @@ impl ControllerHandle {
 
     /// Re-reads the topology file and pushes only the difference (warm reload). The running
     /// configuration is kept when the file is invalid. Returns the new model generation.
+    ///
+    /// With several chains this re-reads every chain's file ([`ControllerHandle::reload_chains`])
+    /// and returns this chain's generation.
     pub async fn reload(&self) -> Result<u64, RuntimeError> {
+        if self.fleet.chains.len() > 1 {
+            let reloaded = self.fleet.reload().await?;
+            return reloaded
+                .get(self.index)
+                .map(|&(_, g)| g)
+                .ok_or(RuntimeError::Stopped);
+        }
         let path = self
-            .topology_path
-            .clone()
+            .slot()
+            .and_then(|s| s.source.clone())
             .ok_or(RuntimeError::NoTopologyFile)?;
         let p = path.clone();
         let topology = tokio::task::spawn_blocking(move || Topology::from_file(p.as_path()))
             .await
             .map_err(|_| RuntimeError::Stopped)?
             .map_err(|e| RuntimeError::Topology {
-                path: path.to_path_buf(),
+                path,
                 message: e.to_string(),
             })?;
         self.call(move |core, now| core.reload(now, topology))
@@ -161,15 +246,30 @@ impl ControllerHandle {
             .map_err(RuntimeError::from)
     }
 
+    /// Re-reads every chain's topology file (see [`fleet`] for what a reload may change) and
+    /// returns each chain's name and new model generation.
+    pub async fn reload_chains(&self) -> Result<Vec<(String, u64)>, RuntimeError> {
+        if self.fleet.chains.len() > 1 {
+            return self.fleet.reload().await;
+        }
+        let generation = self.reload().await?;
+        Ok(vec![(self.chain_name().to_string(), generation)])
+    }
+
+    /// Every chain with its switch counts (`GET /api/chains`).
+    pub async fn chain_views(&self) -> Vec<ChainView> {
+        self.fleet.views().await
+    }
+
     /// Starts a graceful shutdown: stop accepting, close switch connections (their flows stay
     /// installed), stop the API.
     pub fn shutdown(&self) {
-        self.cancel.cancel();
+        self.fleet.cancel.cancel();
     }
 
     /// Whether shutdown has started.
     pub fn is_shutting_down(&self) -> bool {
-        self.cancel.is_cancelled()
+        self.fleet.cancel.is_cancelled()
     }
 }
 
@@ -177,8 +277,8 @@ impl ControllerHandle {
 #[derive(Debug)]
 pub struct Runtime {
     settings: Settings,
-    topology: Topology,
-    topology_path: Option<PathBuf>,
+    /// Each chain's topology and the file re-read on reload; at least one.
+    chains: Vec<(Topology, Option<PathBuf>)>,
 }
 
 /// A started controller.
@@ -201,9 +301,15 @@ impl Running {
         self.api_addr
     }
 
-    /// A handle for queries, changes and shutdown.
+    /// A handle for queries, changes and shutdown (on the first chain; see
+    /// [`Running::chains`]).
     pub fn handle(&self) -> ControllerHandle {
         self.handle.clone()
+    }
+
+    /// A handle on every chain, in configuration order.
+    pub fn chains(&self) -> Vec<ControllerHandle> {
+        self.handle.chains()
     }
 
     /// Waits until the controller has stopped (after [`ControllerHandle::shutdown`]).
@@ -226,24 +332,48 @@ impl Runtime {
     pub fn new(settings: Settings, topology: Topology) -> Runtime {
         Runtime {
             settings,
-            topology,
-            topology_path: None,
+            chains: vec![(topology, None)],
         }
     }
 
-    /// The file the topology came from, re-read by [`ControllerHandle::reload`] and SIGHUP.
+    /// A runtime serving every chain of `deployment` (validated together: switch-disjoint,
+    /// uniquely named), each by its own core. Each chain's
+    /// [`source`](flowfall_topology::DeployedChain::source) is the file a reload re-reads.
+    /// With one chain this is [`Runtime::new`] with [`Runtime::topology_path`].
+    pub fn deployment(settings: Settings, deployment: Deployment) -> Runtime {
+        Runtime {
+            settings,
+            chains: deployment
+                .into_chains()
+                .into_iter()
+                .map(|c| (c.topology, Some(c.source)))
+                .collect(),
+        }
+    }
+
+    /// The file the topology came from, re-read by [`ControllerHandle::reload`] and SIGHUP
+    /// (of the first chain).
     pub fn topology_path(mut self, path: impl Into<PathBuf>) -> Runtime {
-        self.topology_path = Some(path.into());
+        if let Some(first) = self.chains.first_mut() {
+            first.1 = Some(path.into());
+        }
         self
     }
 
     /// Binds the listeners and starts the tasks.
     pub async fn start(self) -> Result<Running, RuntimeError> {
-        let Runtime {
-            settings,
-            topology,
-            topology_path,
-        } = self;
+        let Runtime { settings, chains } = self;
+        // Owners of the datapaths; `Deployment` checked they are disjoint.
+        let owners: routes::Owners = chains
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (t, _))| t.switches().iter().map(move |s| (s.dpid, i)))
+            .collect();
+        let Some((first, _)) = chains.first() else {
+            return Err(RuntimeError::Deployment(DeploymentErrors::new(vec![
+                flowfall_topology::DeploymentError::Empty,
+            ])));
+        };
         let of = &settings.openflow;
         let tls = of
             .tls
@@ -253,7 +383,7 @@ impl Runtime {
             .map(TlsAcceptor::from);
         let portal_cfg = match settings.portal.resolve(settings.api.token.as_deref()) {
             Ok(cfg) if settings.api.listen.is_some() => {
-                portal::check(&cfg, &topology).map_err(RuntimeError::Portal)?;
+                portal::check(&cfg, first).map_err(RuntimeError::Portal)?;
                 Some(cfg)
             }
             Ok(_) => None,
@@ -262,9 +392,15 @@ impl Runtime {
                 None
             }
         };
-        let mut core = Controller::new(topology, (&settings.openflow).into())?;
-        if settings.health.enabled {
-            core.enable_health(std::time::Instant::now(), &settings.health.config)?;
+        let several = chains.len() > 1;
+        let mut cores = Vec::new();
+        for (topology, source) in chains {
+            let name = topology.chain().name.clone();
+            let mut core = Controller::new(topology, (&settings.openflow).into())?;
+            if settings.health.enabled {
+                core.enable_health(std::time::Instant::now(), &settings.health.config)?;
+            }
+            cores.push((name, source, core));
         }
         let bind = |what, addr| async move {
             TcpListener::bind(addr)
@@ -290,33 +426,59 @@ impl Runtime {
         let api_addr = rest.as_ref().map(|l| local_addr(l, of.listen));
 
         let cancel = CancellationToken::new();
-        let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
-        let (conn_tx, conn_rx) = mpsc::unbounded_channel();
-        let (synced_tx, synced_rx) = watch::channel(0);
-        let handle = ControllerHandle {
-            ctl: ctl_tx,
-            synced: synced_rx,
-            topology_path: topology_path.map(Arc::new),
+        let mut slots = Vec::new();
+        let mut inboxes = Vec::new();
+        let mut loops = Vec::new();
+        for (name, source, core) in cores {
+            let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+            let (conn_tx, conn_rx) = mpsc::unbounded_channel();
+            let (synced_tx, synced_rx) = watch::channel(0);
+            slots.push(ChainSlot {
+                name: name.clone(),
+                source,
+                ctl: ctl_tx,
+                synced: synced_rx,
+            });
+            inboxes.push(conn_tx);
+            let core_loop = CoreLoop {
+                core,
+                links: HashMap::new(),
+                leaving: Vec::new(),
+                outbound_limit: of.outbound_buffer,
+                synced: synced_tx,
+            };
+            loops.push((name, core_loop, ctl_rx, conn_rx));
+        }
+        let routes = Arc::new(Routes::new(inboxes, owners));
+        let fleet = Arc::new(Fleet {
+            chains: slots,
+            routes: Arc::clone(&routes),
             cancel: cancel.clone(),
-        };
-        // The API under its bearer token; the portal merged after that layer, outside it.
+            reloading: tokio::sync::Mutex::new(()),
+        });
+        let handle = fleet.handle(0).ok_or(RuntimeError::Stopped)?;
+        // The API under its bearer token; the portal (first chain) merged after that layer,
+        // outside it.
         let portal_on = portal_cfg.is_some();
         let router = match (token, portal_cfg) {
             (Some(t), Some(cfg)) => {
-                Some(api::router(handle.clone(), &t).merge(portal_router(&handle, cfg)?))
+                Some(api::router(fleet.handles(), &t).merge(portal_router(&handle, cfg)?))
             }
-            (Some(t), None) => Some(api::router(handle.clone(), &t)),
+            (Some(t), None) => Some(api::router(fleet.handles(), &t)),
             (None, Some(cfg)) => Some(portal_router(&handle, cfg)?),
             (None, None) => None,
         };
         let mut tasks = Vec::new();
-        let core_loop = CoreLoop {
-            core,
-            links: HashMap::new(),
-            outbound_limit: of.outbound_buffer,
-            synced: synced_tx,
-        };
-        tasks.push(tokio::spawn(core_loop.run(ctl_rx, conn_rx, cancel.clone())));
+        for (name, core_loop, ctl_rx, conn_rx) in loops {
+            let cancel = cancel.clone();
+            let run = core_loop.run(ctl_rx, conn_rx, cancel);
+            tasks.push(tokio::spawn(async move {
+                run.await;
+                if several {
+                    info!(chain = %name, "chain core stopped");
+                }
+            }));
+        }
         let accept = Acceptor {
             listener: of_listener,
             tls,
@@ -324,7 +486,7 @@ impl Runtime {
             bounds: Bounds {
                 inbound_queue: of.inbound_queue,
             },
-            core: conn_tx,
+            routes,
             next_id: AtomicU64::new(1),
         };
         tasks.push(tokio::spawn(accept.run(cancel.clone())));
@@ -342,7 +504,7 @@ impl Runtime {
                 }
             }));
         }
-        info!(%openflow_addr, api = ?api_addr, tls = of.tls.is_some(), "controller started");
+        info!(%openflow_addr, api = ?api_addr, tls = of.tls.is_some(), chains = fleet.chains.len(), "controller started");
         Ok(Running {
             openflow_addr,
             api_addr,
@@ -389,6 +551,20 @@ pub async fn run(
     Ok(())
 }
 
+/// As [`run`], serving every chain of `deployment` (see [`Runtime::deployment`]); SIGHUP
+/// re-reads every chain's file.
+pub async fn run_deployment(
+    settings: Settings,
+    deployment: Deployment,
+) -> Result<(), RuntimeError> {
+    Runtime::deployment(settings, deployment)
+        .start()
+        .await?
+        .serve_signals()
+        .await;
+    Ok(())
+}
+
 #[cfg(unix)]
 async fn signals(handle: ControllerHandle) {
     use tokio::signal::unix::{SignalKind, signal};
@@ -408,7 +584,7 @@ async fn signals(handle: ControllerHandle) {
             },
             _ = term.recv() => break,
             _ = int.recv() => break,
-            () = handle.cancel.cancelled() => return,
+            () = handle.fleet.cancel.cancelled() => return,
         }
     }
     info!("shutting down");
@@ -419,7 +595,7 @@ async fn signals(handle: ControllerHandle) {
 async fn signals(handle: ControllerHandle) {
     tokio::select! {
         r = tokio::signal::ctrl_c() => if r.is_ok() { handle.shutdown() },
-        () = handle.cancel.cancelled() => {}
+        () = handle.fleet.cancel.cancelled() => {}
     }
 }
 
@@ -428,7 +604,7 @@ struct Acceptor {
     tls: Option<TlsAcceptor>,
     handshake_timeout: Duration,
     bounds: Bounds,
-    core: mpsc::UnboundedSender<ConnInput>,
+    routes: Arc<Routes>,
     next_id: AtomicU64,
 }
 
@@ -457,7 +633,7 @@ impl Acceptor {
         if let Err(e) = tcp.set_nodelay(true) {
             debug!(%peer, error = %e, "cannot set TCP_NODELAY");
         }
-        let core = self.core.clone();
+        let core = Arc::clone(&self.routes);
         let bounds = self.bounds;
         let tls = self.tls.clone();
         let timeout = self.handshake_timeout;
@@ -490,6 +666,9 @@ const MAX_TURN: usize = 256;
 struct CoreLoop {
     core: Controller,
     links: HashMap<ConnId, Link>,
+    /// Connections handed over to another chain's core this turn: their links are dropped
+    /// (not closed) once this turn's output is sent.
+    leaving: Vec<ConnId>,
     outbound_limit: usize,
     synced: watch::Sender<u64>,
 }
@@ -517,6 +696,9 @@ impl CoreLoop {
                 () = sleep => self.core.handle_timeout(Instant::now()),
             }
             self.dispatch();
+            for conn in self.leaving.drain(..) {
+                self.links.remove(&conn);
+            }
         }
         for (conn, link) in self.links.drain() {
             self.core.handle(
@@ -569,6 +751,27 @@ impl CoreLoop {
                     });
                 }
                 drop(permit);
+            }
+            ConnInput::Adopt {
+                conn,
+                peer,
+                link,
+                features,
+                permit,
+            } => {
+                self.links.insert(conn, link);
+                events.push(Event::Adopted {
+                    conn,
+                    peer: peer.to_string(),
+                    features: features.to_vec(),
+                });
+                drop(permit);
+            }
+            ConnInput::HandedOver { conn } => {
+                if self.links.contains_key(&conn) {
+                    events.push(Event::HandedOver { conn });
+                    self.leaving.push(conn);
+                }
             }
             ConnInput::Down {
                 conn,
