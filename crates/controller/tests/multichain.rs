@@ -20,7 +20,6 @@ use flowfall_loadgen::flow_table::FlowKey;
 use flowfall_loadgen::switch::{EmulatedSwitch, SwitchSpec};
 use flowfall_loadgen::workload::flowfall_plan;
 use flowfall_ofp::Match;
-use flowfall_ofp::flow_mod::{OFPG_ANY, OFPP_ANY, OFPTT_ALL};
 use flowfall_ofp::instruction::Instruction;
 use flowfall_ofp::multipart::FlowStatsRequest;
 use flowfall_topology::{Deployment, Topology};
@@ -144,14 +143,7 @@ fn error_of(body: &str) -> String {
 
 /// The entries an emulated switch holds.
 fn held_keys(sw: &Mutex<EmulatedSwitch>) -> BTreeSet<String> {
-    let all = FlowStatsRequest {
-        table_id: OFPTT_ALL,
-        out_port: OFPP_ANY,
-        out_group: OFPG_ANY,
-        cookie: 0,
-        cookie_mask: 0,
-        match_: Match::new(),
-    };
+    let all = FlowStatsRequest::default();
     let sw = sw.lock().unwrap();
     sw.table()
         .stats(Instant::now(), &all)

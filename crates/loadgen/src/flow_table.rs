@@ -318,14 +318,7 @@ mod tests {
     }
 
     fn all_stats() -> FlowStatsRequest {
-        FlowStatsRequest {
-            table_id: OFPTT_ALL,
-            out_port: OFPP_ANY,
-            out_group: OFPG_ANY,
-            cookie: 0,
-            cookie_mask: 0,
-            match_: Match::new(),
-        }
+        FlowStatsRequest::default()
     }
 
     #[test]

@@ -6,14 +6,13 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use flowfall_ofp::flow_mod::{OFPG_ANY, OFPP_ANY, OFPTT_ALL};
 use flowfall_ofp::framer::{FrameError, Framer};
 use flowfall_ofp::header::OFP_VERSION;
 use flowfall_ofp::hello::Hello;
 use flowfall_ofp::multipart::{
     FlowStatsRequest, MultipartReplyBody, MultipartRequest, MultipartRequestBody,
 };
-use flowfall_ofp::{EncodeError, Match, Message, OfMessage};
+use flowfall_ofp::{EncodeError, Message, OfMessage};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
@@ -354,14 +353,7 @@ pub async fn install(
         xid: AGGREGATE_XID,
         msg: Message::MultipartRequest(MultipartRequest {
             flags: 0,
-            body: MultipartRequestBody::Aggregate(FlowStatsRequest {
-                table_id: OFPTT_ALL,
-                out_port: OFPP_ANY,
-                out_group: OFPG_ANY,
-                cookie: 0,
-                cookie_mask: 0,
-                match_: Match::new(),
-            }),
+            body: MultipartRequestBody::Aggregate(FlowStatsRequest::default()),
         }),
     }
     .encode(&mut b)?;

@@ -503,7 +503,7 @@ impl EmulatedSwitch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowfall_ofp::flow_mod::{OFPG_ANY, OFPP_ANY, OFPTT_ALL};
+    use flowfall_ofp::flow_mod::OFPTT_ALL;
     use flowfall_ofp::framer::frames;
     use flowfall_ofp::multipart::FlowStatsRequest;
     use flowfall_ofp::{Action, FlowModCommand, Instruction};
@@ -621,14 +621,7 @@ mod tests {
             ));
             assert!(r.is_empty());
         }
-        let req = FlowStatsRequest {
-            table_id: OFPTT_ALL,
-            out_port: OFPP_ANY,
-            out_group: OFPG_ANY,
-            cookie: 0,
-            cookie_mask: 0,
-            match_: Match::new(),
-        };
+        let req = FlowStatsRequest::default();
         let (n, r) = send(
             &mut sw,
             Message::MultipartRequest(MultipartRequest {
