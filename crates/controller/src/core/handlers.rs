@@ -314,9 +314,14 @@ impl Controller {
         // Reactive flows survive a controller restart: keep them.
         let learned = self.model.learn_installed(&set);
         self.installed.insert(dpid, set);
-        if learned {
+        // Only this switch's table is new, unless it taught the model addresses whose
+        // entries every switch now wants.
+        let scope = if learned {
             self.generation += 1;
-        }
+            super::sync::Scope::All
+        } else {
+            super::sync::Scope::switch(dpid)
+        };
         if let Some(c) = self.conns.get_mut(&conn) {
             c.enter(Phase::Ready, now, &self.timers);
         }
@@ -324,7 +329,7 @@ impl Controller {
         self.metrics.reconciles += 1;
         // Health meters before the entries that use them.
         self.health_switch_ready(conn, dpid);
-        self.request_sync(now, super::sync::Scope::All);
+        self.request_sync(now, scope);
     }
 
     fn on_port_status(&mut self, now: Instant, conn: ConnId, ps: PortStatus) {

@@ -406,7 +406,7 @@ impl Controller {
         // A follow-up update pending may be the one installing the probe-return entries of
         // the last junction to connect: wait for it.
         if self.health.as_ref().is_none_or(|h| h.monitor.is_some())
-            || self.sync.again.is_some()
+            || self.sync.settling()
             || !self.all_junctions_ready()
         {
             return;

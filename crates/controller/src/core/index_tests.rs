@@ -204,8 +204,63 @@ enum Action {
     Expire { switch: usize, k: usize },
     /// A switch disconnects and comes back (reconcile).
     Bounce { switch: usize },
+    /// A switch disconnects, loses its address entries (they idled out unheard) or, with
+    /// `all`, its whole table (a restart), and comes back: its reconcile pushes them again.
+    /// With `hold` it leaves that push's barriers unanswered until the next action is done,
+    /// so the next action happens while the push is in flight.
+    Lose {
+        switch: usize,
+        all: bool,
+        hold: bool,
+    },
+    /// Switch `first` loses entries as in [`Action::Lose`] and holds its push; meanwhile the
+    /// other switch does the same without holding: its reconcile completes while `first`'s
+    /// push waits for its barriers.
+    Overlap { first: usize, all: bool },
     /// The same topology is reloaded (recompile, full sync).
     Reload,
+}
+
+/// A switch leaving its barriers unanswered: its connection, and where in `net.sent` that
+/// began.
+struct Held(ConnId, usize);
+
+/// The switch answers the barriers it held, and answers from then on.
+fn release(net: &mut Net, Held(conn, from): Held) {
+    let Some(f) = net.fakes.get_mut(&conn) else {
+        return;
+    };
+    f.answer_barriers = true;
+    let held: Vec<u32> = net.sent[from..]
+        .iter()
+        .filter(|(c, m)| *c == conn && matches!(m.msg, Message::BarrierRequest))
+        .map(|(_, m)| m.xid)
+        .collect();
+    for xid in held {
+        net.deliver(conn, xid, Message::BarrierReply);
+    }
+}
+
+/// Applies `actions` in order, releasing each held push once the next action is done, and
+/// calls `after` after each.
+fn run(
+    net: &mut Net,
+    actions: &[Action],
+    mut after: impl FnMut(&Net, &Action) -> Result<(), TestCaseError>,
+) -> Result<(), TestCaseError> {
+    let mut held = None;
+    for a in actions {
+        let now_held = apply(net, a);
+        if let Some(h) = held.take() {
+            release(net, h);
+        }
+        held = now_held;
+        after(net, a)?;
+    }
+    if let Some(h) = held {
+        release(net, h);
+    }
+    Ok(())
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -214,6 +269,9 @@ fn action() -> impl Strategy<Value = Action> {
         3 => proptest::collection::vec((0usize..512, any::<bool>()), 1..24).prop_map(Action::Batch),
         3 => (0usize..2, 0usize..64).prop_map(|(switch, k)| Action::Expire { switch, k }),
         1 => (0usize..2).prop_map(|switch| Action::Bounce { switch }),
+        1 => (0usize..2, any::<bool>(), any::<bool>())
+            .prop_map(|(switch, all, hold)| Action::Lose { switch, all, hold }),
+        1 => (0usize..2, any::<bool>()).prop_map(|(first, all)| Action::Overlap { first, all }),
         1 => Just(Action::Reload),
     ]
 }
@@ -230,7 +288,32 @@ fn conn_of(net: &Net, switch: usize) -> Option<ConnId> {
     net.core.by_dpid.get(&dpid).copied()
 }
 
-fn apply(net: &mut Net, a: &Action) {
+/// Switch `switch` disconnects, loses entries (see [`Action::Lose`]) and reconnects, holding
+/// its barriers if `hold`.
+fn lose(net: &mut Net, switch: usize, all: bool, hold: bool) -> Option<Held> {
+    if let Some(conn) = conn_of(net, switch) {
+        net.disconnect(conn);
+    }
+    let table = &mut net.fabric.switches[switch];
+    let lost: Vec<FlowEntry> = table
+        .entries()
+        .filter(|e| all || is_address_cookie(e.cookie))
+        .cloned()
+        .collect();
+    for e in lost {
+        table
+            .apply(&e.flow_mod(FlowModCommand::DeleteStrict))
+            .unwrap();
+    }
+    let mut f = Fake::new(&net.topo, switch);
+    f.answer_barriers = !hold;
+    let from = net.sent.len();
+    let conn = net.connect(f);
+    hold.then_some(Held(conn, from))
+}
+
+/// Applies `a`; returns the push it left waiting for its barriers, if any.
+fn apply(net: &mut Net, a: &Action) -> Option<Held> {
     match a {
         Action::Packet { h, up } => {
             let (j, m) = host_packet(&net.topo, *h, *up);
@@ -250,17 +333,13 @@ fn apply(net: &mut Net, a: &Action) {
             net.pump();
         }
         Action::Expire { switch, k } => {
-            let Some(conn) = conn_of(net, *switch) else {
-                return;
-            };
+            let conn = conn_of(net, *switch)?;
             let entries: Vec<FlowEntry> = net.fabric.switches[*switch]
                 .entries()
                 .filter(|e| is_address_cookie(e.cookie))
                 .cloned()
                 .collect();
-            let Some(entry) = entries.get(k % entries.len().max(1)).cloned() else {
-                return;
-            };
+            let entry = entries.get(k % entries.len().max(1)).cloned()?;
             net.fabric
                 .apply(*switch, &entry.flow_mod(FlowModCommand::DeleteStrict))
                 .unwrap();
@@ -284,17 +363,22 @@ fn apply(net: &mut Net, a: &Action) {
         }
         Action::Bounce { switch } => {
             if let Some(conn) = conn_of(net, *switch) {
-                net.core.handle(
-                    net.now,
-                    Event::Disconnected {
-                        conn,
-                        reason: DisconnectReason::Closed,
-                    },
-                );
-                net.fakes.remove(&conn);
+                net.disconnect(conn);
             }
             let f = Fake::new(&net.topo, *switch);
             net.connect(f);
+        }
+        Action::Lose { switch, all, hold } => return lose(net, *switch, *all, *hold),
+        Action::Overlap { first, all } => {
+            let held = lose(net, *first, *all, true);
+            let other = 1 - *first;
+            lose(net, other, *all, false);
+            let dpid = net.topo.switches()[other].dpid;
+            assert!(
+                net.core.diff_of(&[dpid], &Scope::All).is_empty(),
+                "J{other}'s reconcile waited for J{first}'s push"
+            );
+            return held;
         }
         Action::Reload => {
             let topo = net.topo.clone();
@@ -302,12 +386,14 @@ fn apply(net: &mut Net, a: &Action) {
             net.pump();
         }
     }
+    None
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
-    /// On any sequence of activations (single and batched), idle expiries, reconnects and
+    /// On any sequence of activations (single and batched), idle expiries, reconnects (also
+    /// of a switch whose table was lost, and while another switch's push is in flight) and
     /// reloads, the owner-scoped diff built from the indexes equals the one built by
     /// filtering whole tables, the installed index lists exactly the table's address
     /// entries, and once everything is confirmed the switches hold the desired tables.
@@ -315,12 +401,9 @@ proptest! {
     fn indexed_diffs_equal_whole_table_diffs(actions in proptest::collection::vec(action(), 1..16)) {
         let mut net = Net::new(BENCH);
         net.connect_all();
-        for a in &actions {
-            apply(&mut net, a);
-            if let Err(e) = check(&net) {
-                return Err(TestCaseError::fail(format!("after {a:?}: {e}")));
-            }
-        }
+        run(&mut net, &actions, |net, a| {
+            check(net).map_err(|e| TestCaseError::fail(format!("after {a:?}: {e}")))
+        })?;
         for sw in net.topo.switches() {
             prop_assert!(net.core.diff_of(&[sw.dpid], &Scope::All).is_empty(), "J{} not in sync", sw.index);
         }
@@ -380,23 +463,25 @@ fn layers_never_skipped(topo: &Topology, fabric: &flowfall_compile::sim::Fabric)
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
 
-    /// While addresses are activated (alone and in batches) and idle out, after every single
-    /// flow mod the switches apply, no packet of a watched host skips a layer of its service
-    /// set or stops half-way anywhere but at the controller.
+    /// While addresses are activated (alone and in batches) and idle out, and switches that
+    /// lost their address entries reconcile (also while another switch's push waits for its
+    /// barriers), after every single flow mod the switches apply, no packet of a watched host
+    /// skips a layer of its service set or stops half-way anywhere but at the controller.
     #[test]
     fn no_packet_skips_a_layer_while_addresses_come_and_go(
         actions in proptest::collection::vec(prop_oneof![
             3 => (0..WATCHED, any::<bool>()).prop_map(|(h, up)| Action::Packet { h, up }),
             3 => proptest::collection::vec((0..WATCHED, any::<bool>()), 1..8).prop_map(Action::Batch),
             2 => (0usize..2, 0usize..16).prop_map(|(switch, k)| Action::Expire { switch, k }),
+            1 => (0usize..2, any::<bool>())
+                .prop_map(|(switch, hold)| Action::Lose { switch, all: false, hold }),
+            1 => (0usize..2).prop_map(|first| Action::Overlap { first, all: false }),
         ], 1..12),
     ) {
         let mut net = Net::new(BENCH);
         net.connect_all();
         net.check = Some(Box::new(layers_never_skipped));
-        for a in &actions {
-            apply(&mut net, a);
-        }
+        run(&mut net, &actions, |_, _| Ok(()))?;
         prop_assert!(net.core.pending_packets.is_empty());
     }
 }

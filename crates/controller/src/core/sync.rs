@@ -8,12 +8,76 @@
 //! a barrier confirms a batch, minus the entries the switch refused with an ERROR. Entries with
 //! foreign cookies are never deleted.
 //!
-//! Runs over whole tables ([`Scope::All`]: recompiles, reconnects) never overlap anything.
-//! Runs over a few addresses' entries ([`Scope::Owners`]: reactive activations and
-//! withdrawals) may overlap each other, up to [`MAX_RUNS`] at once, as long as no address is
-//! in two of them: their entries are disjoint, so each run's phases keep their order and
-//! a new address's path need not wait for the previous batch's barriers. Changes that cannot
-//! start at once (an overlap, or too many runs) start when a run ends.
+//! # Which runs overlap
+//!
+//! A run has a [`Scope`]: whole tables of every ready switch ([`Scope::All`]: recompiles,
+//! reloads), a few addresses' entries on every ready switch ([`Scope::Owners`]: reactive
+//! activations and withdrawals), or whole tables of a few switches ([`Scope::Switches`]: the
+//! reconcile of a switch that (re)connected, once its table has been read). Up to
+//! [`MAX_RUNS`] runs are in flight at once:
+//!
+//! - a run over [`Scope::All`] never overlaps anything;
+//! - runs over [`Scope::Owners`] overlap each other when no address is in two of them: their
+//!   entries are disjoint, so each run's phases keep their order and a new address's path
+//!   need not wait for the previous batch's barriers;
+//! - runs over [`Scope::Switches`] overlap each other when no switch is in two of them, and
+//!   a reconcile starts only when every run in flight is such a reconcile and no other change
+//!   is waiting. A reconcile never overlaps an owner-scoped or whole-chain run, either way.
+//!
+//! Changes that cannot start at once (an overlap, or too many runs) wait, merged into one
+//! waiting change, and start when a run ends; changes of different kinds merge into
+//! [`Scope::All`], as before reconciles were scoped.
+//!
+//! Why overlapping reconciles keep every packet on its service path. The phase order across
+//! switches is what a run over several switches relies on: a switch's new entry may lead to
+//! an entry on another switch, which must be there first. A reconcile is different in kind:
+//! the switch joins holding a table the controller did not choose (what it kept while the
+//! channel was down, or nothing), and until its reconcile is confirmed its stale or missing
+//! entries meet packets whatever the controller does; in a serial order they did so for as
+//! long as every earlier reconcile took. What overlapping must not add is a mix of *targets*:
+//!
+//! - *One target.* A reconcile starts only while every other run in flight is a reconcile and
+//!   no change is waiting or deferred. Every change of the desired tables asks for a run
+//!   (model changes, activations and withdrawals, reloads; a reconnecting switch whose table
+//!   teaches the model reactive addresses asks for a [`Scope::All`] run, not a reconcile) and
+//!   every such run is exclusive with reconciles. So all the runs in flight bring their
+//!   switches to the same desired tables, and every other ready switch holds those tables
+//!   already (as far as barriers confirmed). At any moment each entry of a reconciling switch
+//!   holds its connect-time value or its desired value, and each entry elsewhere its desired
+//!   value: per entry, the values a serial order of the same reconciles passes through, never
+//!   a third generation, and never a chain-wide or owner-scoped change applied on one switch
+//!   ahead of its phases on the others (that run waits for the reconciles; a reconcile waits
+//!   for it).
+//! - *Layers.* Whether a packet crosses layer *k* is decided by the FlowFall entry it meets at
+//!   the junction below the layer (`flowfall_compile::rules`: J*k* only forwards into layer
+//!   *k* + 1 or past it), so a packet meeting only desired or connect-time values crosses the
+//!   layers those values send it through, as in a serial order. Within each reconcile the
+//!   diff's phases keep their order on its switch: adds before the redirects that lead to
+//!   them, redirects before deletes.
+//! - *Missing entries.* What overlapping changes is which switches are still converging at
+//!   the same time: a desired entry of one reconciling switch may lead to an entry another
+//!   reconciling switch does not hold yet. The packet then meets that switch's lower entries,
+//!   the IP-miss to the controller (reactive mode, re-injected only where its entries expect
+//!   it) or the table-miss drop, exactly as it does in a serial order while the later switch
+//!   waits with its connect-time table (for longer there). A foreign entry below FlowFall's
+//!   could catch it in either order: the phases cannot help a switch whose table is stale.
+//! - *Disjoint switches.* Two runs in flight never have a switch in common, so no two
+//!   batches race for one key and each belief changes only by its own run's confirmed
+//!   batches. A run keeps its switches when one goes away ([`Controller::sync_switch_gone`]):
+//!   should the switch be ready again before the run's later phases, they go to its new
+//!   connection in the run's order, as they always did, and the switch's own reconcile
+//!   waits for that run.
+//! - *Confirmation.* The confirmed generation is the lowest of every run in flight and every
+//!   waiting change, so generations are still confirmed in order: [`Output::Synced`] and the
+//!   packets held for their flows wait for every reconcile started before, as they did.
+//!
+//! A recompile thus still waits for the reconciles in flight, and a reconcile for a recompile
+//! or an activation in flight (each touches every ready switch and orders its phases across
+//! them); reconciles of different switches no longer wait for one another. One consequence:
+//! entries a switch refused stay pending until that switch reconnects or the next
+//! chain-wide run, not retried whenever any switch reconnects.
+
+//! # Activations of brand-new addresses
 //!
 //! A reactive activation of an address none of whose entries is installed or in flight
 //! anywhere sends all of them in one phase ([`Diff::between_reactive`]): until every one is
@@ -41,7 +105,8 @@ use super::table::FlowSet;
 use super::{ConnId, Controller, Output};
 use crate::metrics::ErrorKind;
 
-/// Most runs in flight at once (only owner-scoped runs overlap).
+/// Most runs in flight at once (owner-scoped runs overlap each other, reconciles of
+/// different switches overlap each other).
 pub(crate) const MAX_RUNS: usize = 8;
 
 /// The operations sent to one switch in the current phase.
@@ -76,21 +141,42 @@ struct Run {
 /// What may differ between the switches and their desired tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Scope {
-    /// Anything (recompiles, switches (re)connecting): compare whole tables.
+    /// Anything (recompiles, reloads, a switch whose table taught the model addresses):
+    /// compare the whole tables of every ready switch.
     All,
     /// Only the address entries of these owners (reactive activations and withdrawals):
     /// compare just those, so a packet-in costs in proportion to its own flows.
     Owners(BTreeSet<OwnerId>),
+    /// The whole tables of these datapaths, and nothing else (a switch's reconcile after its
+    /// table was read): the desired tables did not change, only what the switch holds.
+    Switches(BTreeSet<u64>),
 }
 
 impl Scope {
+    /// The reconcile of datapath `dpid`.
+    pub(super) fn switch(dpid: u64) -> Scope {
+        Scope::Switches(BTreeSet::from([dpid]))
+    }
+
     fn merge(self, other: Scope) -> Scope {
         match (self, other) {
             (Scope::Owners(mut a), Scope::Owners(b)) => {
                 a.extend(b);
                 Scope::Owners(a)
             }
+            (Scope::Switches(mut a), Scope::Switches(b)) => {
+                a.extend(b);
+                Scope::Switches(a)
+            }
             _ => Scope::All,
+        }
+    }
+
+    /// Whether a run over this scope may send to `dpid`.
+    fn touches(&self, dpid: u64) -> bool {
+        match self {
+            Scope::All | Scope::Owners(_) => true,
+            Scope::Switches(s) => s.contains(&dpid),
         }
     }
 }
@@ -130,7 +216,7 @@ pub(super) struct Sync {
     runs: Vec<Run>,
     next_run: u64,
     /// Changes that could not start a run yet: they start when a run ends.
-    pub(super) again: Option<Pending>,
+    again: Option<Pending>,
     /// Reactive activations and withdrawals of the events being handled: pushed together
     /// when the batch of events is done ([`Controller::push_deferred`]), one sync for all.
     deferred: Option<Pending>,
@@ -166,39 +252,79 @@ impl Sync {
         }
     }
 
-    /// Whether a run over `scope` may start now.
+    /// Whether a run over `scope` may start now (see the module docs, "Which runs overlap").
     fn may_start(&self, scope: &Scope) -> bool {
+        let room = self.runs.len() < MAX_RUNS;
         match scope {
             Scope::All => self.runs.is_empty(),
             Scope::Owners(_) => {
-                self.runs.len() < MAX_RUNS && self.runs.iter().all(|r| r.scope != Scope::All)
+                room && self
+                    .runs
+                    .iter()
+                    .all(|r| matches!(r.scope, Scope::Owners(_)))
+            }
+            // Nothing else waiting (the caller took the only waiting change) or deferred:
+            // every run in flight and this one share one target.
+            Scope::Switches(_) => {
+                room && self.deferred.is_none()
+                    && self
+                        .runs
+                        .iter()
+                        .all(|r| matches!(r.scope, Scope::Switches(_)))
             }
         }
     }
 
-    /// Splits owner-scoped changes into those that may start now (no run in flight has
-    /// them) and those that must wait.
+    /// Splits changes into those that may start now (no run in flight has their owners or
+    /// switches) and those that must wait.
     fn split_free(&self, p: Pending) -> (Option<Pending>, Option<Pending>) {
-        let Scope::Owners(owners) = &p.scope else {
-            return (Some(p), None);
-        };
-        let busy = |o: &OwnerId| {
-            self.runs
-                .iter()
-                .any(|r| matches!(&r.scope, Scope::Owners(s) if s.contains(o)))
-        };
-        let (wait, free): (BTreeSet<OwnerId>, BTreeSet<OwnerId>) =
-            owners.iter().copied().partition(busy);
-        let (low, since) = (p.low, p.since);
-        let part = |set: BTreeSet<OwnerId>| {
-            (!set.is_empty()).then_some(Pending {
-                scope: Scope::Owners(set),
-                low,
-                since,
-            })
-        };
-        (part(free), part(wait))
+        let Pending { scope, low, since } = p;
+        match scope {
+            Scope::All => (Some(Pending { scope, low, since }), None),
+            Scope::Owners(owners) => {
+                let busy = |o: &OwnerId| {
+                    self.runs
+                        .iter()
+                        .any(|r| matches!(&r.scope, Scope::Owners(s) if s.contains(o)))
+                };
+                partition(owners, busy, Scope::Owners, low, since)
+            }
+            Scope::Switches(dpids) => {
+                let busy = |d: &u64| self.runs.iter().any(|r| r.scope.touches(*d));
+                partition(dpids, busy, Scope::Switches, low, since)
+            }
+        }
     }
+
+    /// Whether a change waits to start or a switch's reconcile is in flight (health probing
+    /// starts after both: they may be installing the last junction's probe-return entries).
+    pub(super) fn settling(&self) -> bool {
+        self.again.is_some()
+            || self
+                .runs
+                .iter()
+                .any(|r| matches!(r.scope, Scope::Switches(_)))
+    }
+}
+
+/// `set` split into the members no run in flight has and those `busy` says one has, each
+/// part a change over `scope` of it (`None` when empty): `(free, wait)`.
+fn partition<T: Ord>(
+    set: BTreeSet<T>,
+    busy: impl Fn(&T) -> bool,
+    scope: fn(BTreeSet<T>) -> Scope,
+    low: u64,
+    since: Instant,
+) -> (Option<Pending>, Option<Pending>) {
+    let (wait, free): (BTreeSet<T>, BTreeSet<T>) = set.into_iter().partition(busy);
+    let part = |s: BTreeSet<T>| {
+        (!s.is_empty()).then(|| Pending {
+            scope: scope(s),
+            low,
+            since,
+        })
+    };
+    (part(free), part(wait))
 }
 
 /// The flow mod of an operation. Entries with an idle timeout (reactive mode) ask for
@@ -330,7 +456,7 @@ impl Controller {
             let installed = self.installed.get(&sw.dpid).unwrap_or(&empty);
             let here = |e: &&FlowEntry| self.model.position(sw.dpid, e) == k;
             match scope {
-                Scope::All => {
+                Scope::All | Scope::Switches(_) => {
                     old.extend(installed.iter().filter(here).map(|e| (k, e.clone())));
                     new.extend(self.model.desired_junction(k).map(|e| (k, e.clone())));
                 }
@@ -382,12 +508,12 @@ impl Controller {
             .by_dpid
             .keys()
             .copied()
-            .filter(|&d| self.ready_conn(d).is_some())
+            .filter(|&d| p.scope.touches(d) && self.ready_conn(d).is_some())
             .collect();
         let diff = self.diff_of(&ready, &p.scope);
         if !diff.is_empty() {
             let s = diff.stats();
-            let log = matches!(p.scope, Scope::All);
+            let log = !matches!(p.scope, Scope::Owners(_));
             if log {
                 info!(
                     generation = self.generation,
@@ -488,9 +614,11 @@ impl Controller {
             return;
         };
         let run = self.sync.runs.remove(i);
-        if run.scope == Scope::All {
-            for set in self.installed.values_mut() {
-                set.reserve_headroom();
+        if !matches!(run.scope, Scope::Owners(_)) {
+            for (dpid, set) in self.installed.iter_mut() {
+                if run.scope.touches(*dpid) {
+                    set.reserve_headroom();
+                }
             }
         }
         if let (Some(since), true) = (run.since, run.pushed) {

@@ -141,6 +141,18 @@ impl Net {
         conn
     }
 
+    /// The switch on `conn` goes away: its connection closes.
+    fn disconnect(&mut self, conn: ConnId) {
+        self.core.handle(
+            self.now,
+            Event::Disconnected {
+                conn,
+                reason: DisconnectReason::Closed,
+            },
+        );
+        self.fakes.remove(&conn);
+    }
+
     fn connect_all(&mut self) -> Vec<ConnId> {
         (0..self.topo.switches().len())
             .map(|j| {
@@ -1415,3 +1427,6 @@ fn a_vm_that_stops_answering_probes_loses_its_customers_and_gets_them_back_when_
 
 #[path = "index_tests.rs"]
 mod index;
+
+#[path = "reconcile_tests.rs"]
+mod reconcile;
