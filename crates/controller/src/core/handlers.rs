@@ -155,10 +155,7 @@ impl Controller {
     /// the handshake deadline then closes the connection.
     pub(super) fn adopt(&mut self, now: Instant, conn: ConnId, peer: String, features: &[u8]) {
         info!(conn = conn.0, %peer, "switch adopted from another chain's core");
-        let xid = features
-            .get(4..8)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, u32::from_be_bytes);
+        let xid = flowfall_ofp::header::Header::parse(features).map_or(0, |h| h.xid);
         let mut c = super::channel::Conn::new(peer, now, &self.timers);
         c.enter(Phase::Features { xid }, now, &self.timers);
         self.conns.insert(conn, c);

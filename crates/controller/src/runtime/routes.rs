@@ -13,29 +13,24 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use flowfall_ofp::OfMessage;
+use flowfall_ofp::header::{Header, OFPT_FEATURES_REPLY};
+use flowfall_ofp::message::Message;
 use tokio::sync::mpsc;
 
 use super::connection::ConnInput;
 
-/// `ofp_header.version` of OpenFlow 1.3.
-const OFP13: u8 = 0x04;
-/// `OFPT_FEATURES_REPLY`.
-const FEATURES_REPLY: u8 = 6;
-/// `sizeof(ofp_switch_features)`.
-const FEATURES_LEN: usize = 32;
-
-/// The datapath id a message announces, when it is an OpenFlow 1.3 FEATURES_REPLY of the
-/// right length.
+/// The datapath id a message announces, when it is a well-formed OpenFlow 1.3
+/// FEATURES_REPLY (decoded by `flowfall-ofp`; other messages are passed over after a look at
+/// their type byte).
 pub(crate) fn features_dpid(msg: &[u8]) -> Option<u64> {
-    let [version, kind, hi, lo] = *msg.get(..4)? else {
-        return None;
-    };
-    let len = usize::from(u16::from_be_bytes([hi, lo]));
-    if version != OFP13 || kind != FEATURES_REPLY || len != FEATURES_LEN || msg.len() != len {
+    if Header::parse(msg).ok()?.msg_type != OFPT_FEATURES_REPLY {
         return None;
     }
-    let id: [u8; 8] = msg.get(8..16)?.try_into().ok()?;
-    Some(u64::from_be_bytes(id))
+    match OfMessage::decode(msg).ok()?.msg {
+        Message::FeaturesReply(f) => Some(f.datapath_id),
+        _ => None,
+    }
 }
 
 /// Datapath id -> index of the chain owning it.
