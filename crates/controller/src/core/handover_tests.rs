@@ -4,13 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use flowfall_ofp::features::SwitchFeatures;
 use flowfall_ofp::hello::Hello;
 use flowfall_ofp::multipart::MultipartRequestBody;
 use flowfall_ofp::{Message, OfMessage};
 use flowfall_topology::Topology;
 
-use super::tests::LAB;
+use super::tests::{LAB, features_reply};
 use super::{ConnId, Controller, Event, Output, Timers};
 
 const TIMERS: Timers = Timers {
@@ -35,17 +34,7 @@ fn bytes(xid: u32, msg: Message) -> Vec<u8> {
 }
 
 fn features(xid: u32, dpid: u64) -> Vec<u8> {
-    bytes(
-        xid,
-        Message::FeaturesReply(SwitchFeatures {
-            datapath_id: dpid,
-            n_buffers: 0,
-            n_tables: 254,
-            auxiliary_id: 0,
-            capabilities: 0,
-            reserved: 0,
-        }),
-    )
+    bytes(xid, features_reply(dpid))
 }
 
 /// The lobby's handshake up to FEATURES_REQUEST; its xid.

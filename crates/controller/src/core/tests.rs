@@ -35,6 +35,18 @@ const TIMERS: Timers = Timers {
     barrier_timeout: Duration::from_secs(30),
 };
 
+/// A switch's FEATURES_REPLY for datapath `dpid` (254 tables, no buffers).
+pub(super) fn features_reply(dpid: u64) -> Message {
+    Message::FeaturesReply(SwitchFeatures {
+        datapath_id: dpid,
+        n_buffers: 0,
+        n_tables: 254,
+        auxiliary_id: 0,
+        capabilities: 0,
+        reserved: 0,
+    })
+}
+
 fn port(no: u32, up: bool) -> Port {
     Port {
         port_no: no,
@@ -206,17 +218,7 @@ impl Net {
         };
         let (j, dpid) = (f.junction, f.dpid);
         match &m.msg {
-            Message::FeaturesRequest if f.answer_features => vec![(
-                m.xid,
-                Message::FeaturesReply(SwitchFeatures {
-                    datapath_id: dpid,
-                    n_buffers: 0,
-                    n_tables: 254,
-                    auxiliary_id: 0,
-                    capabilities: 0,
-                    reserved: 0,
-                }),
-            )],
+            Message::FeaturesRequest if f.answer_features => vec![(m.xid, features_reply(dpid))],
             Message::MultipartRequest(r) => match &r.body {
                 MultipartRequestBody::PortDesc => {
                     // Two parts, to exercise OFPMPF_REPLY_MORE.

@@ -11,7 +11,6 @@ use flowfall_health::cookie::{Purpose, cookie};
 use flowfall_health::lldp::LldpFrame;
 use flowfall_health::probe::{Probe, targets};
 use flowfall_ofp::error_msg::{ErrorCode, ErrorMsg, MeterModFailedCode};
-use flowfall_ofp::features::SwitchFeatures;
 use flowfall_ofp::fixed_str::FixedStr;
 use flowfall_ofp::meter::MeterModCommand;
 use flowfall_ofp::multipart::{
@@ -23,7 +22,7 @@ use flowfall_ofp::{Action, Instruction, Match, Message, OfMessage, Oxm};
 use flowfall_topology::Topology;
 
 use super::health::HealthConfig;
-use super::tests::LAB;
+use super::tests::{LAB, features_reply};
 use super::{ConnId, Controller, Event, Output, Timers};
 
 const TIMERS: Timers = Timers {
@@ -126,14 +125,7 @@ impl Fakes {
     fn react(&self, conn: ConnId, m: &OfMessage) -> Vec<Message> {
         let dpid = self.conns[&conn];
         match &m.msg {
-            Message::FeaturesRequest => vec![Message::FeaturesReply(SwitchFeatures {
-                datapath_id: dpid,
-                n_buffers: 0,
-                n_tables: 254,
-                auxiliary_id: 0,
-                capabilities: 0,
-                reserved: 0,
-            })],
+            Message::FeaturesRequest => vec![features_reply(dpid)],
             Message::MultipartRequest(r) => match r.body {
                 MultipartRequestBody::PortDesc => {
                     let ports = self
