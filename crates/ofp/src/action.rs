@@ -244,12 +244,36 @@ impl Action {
                 let b = [w0, w1, w2, w3, w4, w5, w6, w7, m0, m1, 0, 0, 0, 0, 0, 0];
                 w.padded(&b, &[("ofp_action_output.pad", 10..16)]);
             }
-            Action::SetField(oxm) => {
-                encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w))?;
-            }
-            Action::Experimenter { experimenter, data } => {
-                encode_experimenter(w, *experimenter, data)?;
-            }
+            Action::SetField(oxm) => match oxm.short_image() {
+                // Action header, OXM header, 1 to 8 bytes of payload and padding: 16
+                // bytes, two words. (Only a raw TLV can have no payload.)
+                Some((header, payload, len)) if len > 0 => {
+                    let head = (u64::from(OFPAT_SET_FIELD) << 48) | (16 << 32) | u64::from(header);
+                    let [a0, a1, a2, a3, a4, a5, a6, a7] = head.to_be_bytes();
+                    let [b0, b1, b2, b3, b4, b5, b6, b7] = payload.to_be_bytes();
+                    let b = [
+                        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
+                    ];
+                    // `len` is 1 to 8.
+                    let pads = [("ofp_action_set_field.pad", (8 + len).min(16)..16)];
+                    w.padded(&b, &pads);
+                }
+                _ => encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w))?,
+            },
+            Action::Experimenter { experimenter, data } => match <[u8; 8]>::try_from(&data[..]) {
+                // The common 16-byte form (a Nicira header and 6 bytes, say): two words.
+                Ok(data) => {
+                    let head = (u64::from(OFPAT_EXPERIMENTER) << 48)
+                        | (16 << 32)
+                        | u64::from(*experimenter);
+                    let [a0, a1, a2, a3, a4, a5, a6, a7] = head.to_be_bytes();
+                    let [b0, b1, b2, b3, b4, b5, b6, b7] = data;
+                    w.bytes(&[
+                        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
+                    ]);
+                }
+                Err(_) => encode_experimenter(w, *experimenter, data)?,
+            },
             Action::Unknown { action_type, data } => encode_unknown(w, *action_type, data)?,
             // The 8-byte actions, written above.
             _ => {}
@@ -817,6 +841,30 @@ mod tests {
             let mut v = Vec::new();
             assert!(a.encode(&mut Writer::new(&mut v)).is_err(), "{action_type}");
         }
+    }
+
+    #[test]
+    fn set_fields_take_8_or_16_bytes_by_payload() {
+        // A raw TLV with no payload: action header and OXM header only.
+        let empty = Action::SetField(Oxm::Raw(crate::RawOxm {
+            class: 0xffff,
+            field: 1,
+            has_mask: false,
+            payload: vec![],
+        }));
+        // 1 and 8 bytes of payload: one 16-byte action either way.
+        let one = Action::SetField(Oxm::IpDscp(46));
+        let eight = Action::SetField(Oxm::TunnelId(0x0102_0304_0506_0708, None));
+        let mut v = Vec::new();
+        encode_actions(&[empty, one, eight], &mut Writer::new(&mut v)).unwrap();
+        assert_eq!(
+            v,
+            [
+                0, 25, 0, 8, 0xff, 0xff, 2, 0, //
+                0, 25, 0, 16, 0x80, 0, 0x10, 1, 46, 0, 0, 0, 0, 0, 0, 0, //
+                0, 25, 0, 16, 0x80, 0, 0x4c, 8, 1, 2, 3, 4, 5, 6, 7, 8,
+            ]
+        );
     }
 
     #[test]

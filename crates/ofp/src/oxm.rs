@@ -132,7 +132,7 @@ pub struct RawOxm {
 }
 
 use crate::error::{DecodeError, EncodeError};
-use crate::wire::{Reader, Sink, Writer};
+use crate::wire::{Reader, Sink, Writer, left_word};
 use std::fmt;
 
 /// Bytes of an OXM TLV header (`oxm_class`, `oxm_field`/`oxm_hasmask`, `oxm_length`).
@@ -169,6 +169,11 @@ trait OxmValue {
         Self::Bytes::try_from(b).ok().map(Self::from_bytes)
     }
 
+    /// The value's wire bytes as a big-endian word, first byte in the top byte and zeros
+    /// after the last; `None` when they are longer than 8 bytes or the value does not fit
+    /// the field (the byte-wise encoder then reports it).
+    fn word(v: &Self::V) -> Option<u64>;
+
     /// Appends the value's bytes.
     #[inline(always)]
     fn write(v: &Self::V, w: &mut impl Sink) -> Result<(), EncodeError> {
@@ -189,7 +194,7 @@ struct V6;
 /// Implements [`OxmValue`] for types whose wire form is `to_be_bytes`/`from_be_bytes`
 /// or `octets`/`From<[u8; N]>`.
 macro_rules! oxm_value {
-    ($($t:ident: $v:ty, $n:literal, $from:expr, $to:expr;)*) => {
+    ($($t:ident: $v:ty, $n:literal, $from:expr, $to:expr, $word:expr;)*) => {
         $(impl OxmValue for $t {
             type V = $v;
             type Bytes = [u8; $n];
@@ -201,18 +206,26 @@ macro_rules! oxm_value {
             fn to_bytes(v: &$v) -> Result<[u8; $n], EncodeError> {
                 Ok($to(v))
             }
+            #[inline(always)]
+            fn word(v: &$v) -> Option<u64> {
+                $word(v)
+            }
         })*
     };
 }
 
 oxm_value! {
-    U8: u8, 1, u8::from_be_bytes, |v: &u8| v.to_be_bytes();
-    U16: u16, 2, u16::from_be_bytes, |v: &u16| v.to_be_bytes();
-    U32: u32, 4, u32::from_be_bytes, |v: &u32| v.to_be_bytes();
-    U64: u64, 8, u64::from_be_bytes, |v: &u64| v.to_be_bytes();
-    Mac: MacAddr, 6, MacAddr, |v: &MacAddr| v.0;
-    V4: Ipv4Addr, 4, Ipv4Addr::from, Ipv4Addr::octets;
-    V6: Ipv6Addr, 16, Ipv6Addr::from, Ipv6Addr::octets;
+    U8: u8, 1, u8::from_be_bytes, |v: &u8| v.to_be_bytes(), |v: &u8| Some(u64::from(*v) << 56);
+    U16: u16, 2, u16::from_be_bytes, |v: &u16| v.to_be_bytes(), |v: &u16| Some(u64::from(*v) << 48);
+    U32: u32, 4, u32::from_be_bytes, |v: &u32| v.to_be_bytes(), |v: &u32| Some(u64::from(*v) << 32);
+    U64: u64, 8, u64::from_be_bytes, |v: &u64| v.to_be_bytes(), |v: &u64| Some(*v);
+    Mac: MacAddr, 6, MacAddr, |v: &MacAddr| v.0, |v: &MacAddr| {
+        let [a, b, c, d, e, f] = v.0;
+        Some(u64::from_be_bytes([a, b, c, d, e, f, 0, 0]))
+    };
+    V4: Ipv4Addr, 4, Ipv4Addr::from, Ipv4Addr::octets,
+        |v: &Ipv4Addr| Some(u64::from(v.to_bits()) << 32);
+    V6: Ipv6Addr, 16, Ipv6Addr::from, Ipv6Addr::octets, |_: &Ipv6Addr| None;
 }
 
 impl OxmValue for U24 {
@@ -221,6 +234,10 @@ impl OxmValue for U24 {
     #[inline]
     fn from_bytes([a, b, c]: [u8; 3]) -> u32 {
         u32::from_be_bytes([0, a, b, c])
+    }
+    #[inline(always)]
+    fn word(v: &u32) -> Option<u64> {
+        (*v <= 0x00ff_ffff).then(|| u64::from(*v) << 40)
     }
     #[inline]
     fn to_bytes(v: &u32) -> Result<[u8; 3], EncodeError> {
@@ -341,6 +358,27 @@ macro_rules! basic_fields {
                     Oxm::Raw(_) => return Ok(false),
                 }
                 Ok(true)
+            }
+
+            /// A typed TLV whose payload (value and mask) is at most 8 bytes, as its
+            /// header, its payload as a big-endian word (first byte on top, zeros after
+            /// the last) and the payload's length; `None` for longer payloads, for
+            /// [`Oxm::Raw`] and for values the byte-wise encoder refuses. It lets the
+            /// encoders write such a TLV, the common case, as two stores.
+            #[inline(always)]
+            pub(crate) fn short_image(&self) -> Option<(u32, u64, usize)> {
+                Some(match self {
+                    $(Oxm::$pv(v) => (basic_header($pf, false, $pt::LEN), $pt::word(v)?, $pt::LEN),)*
+                    $(Oxm::$mv(v, None) => (basic_header($mf, false, $mt::LEN), $mt::word(v)?, $mt::LEN),)*
+                    $(Oxm::$mv(v, Some(m)) => {
+                        if 2 * $mt::LEN > 8 {
+                            return None;
+                        }
+                        let mask = $mt::word(m)?.checked_shr(8 * $mt::LEN as u32).unwrap_or(0);
+                        (basic_header($mf, true, 2 * $mt::LEN), $mt::word(v)? | mask, 2 * $mt::LEN)
+                    })*
+                    Oxm::Raw(raw) => return raw.view().short_image(),
+                })
             }
         }
     };
@@ -463,6 +501,10 @@ impl Oxm {
     /// back as raw (use the typed variant).
     #[inline]
     pub(crate) fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
+        if let Some((header, payload, len)) = self.short_image() {
+            w.header_and_word(header, payload, len);
+            return Ok(());
+        }
         match self {
             Oxm::Raw(raw) => raw.view().encode(w),
             typed => typed.encode_typed(w).map(|_| ()),
@@ -597,6 +639,16 @@ impl RawOxmRef<'_> {
     /// Encodes the TLV byte for byte; see [`Oxm`]'s encoder for what is refused.
     #[inline(always)]
     fn encode(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
+        w.u32(self.header()?);
+        w.bytes(self.payload);
+        Ok(())
+    }
+
+    /// The TLV's 32-bit header, after the checks of [`Oxm`]'s encoder: a basic-class
+    /// field this crate types (without a mask, or with one the field allows) would not
+    /// decode back as raw, `oxm_field` has 7 bits and `oxm_length` 8.
+    #[inline(always)]
+    fn header(&self) -> Result<u32, EncodeError> {
         if self.class == OFPXMC_OPENFLOW_BASIC {
             if let Some(info) = basic_field_info(self.field) {
                 if !self.has_mask || info.maskable {
@@ -623,11 +675,17 @@ impl RawOxmRef<'_> {
             len,
             max: u8::MAX as usize,
         })?;
-        w.u16(self.class);
-        w.u8(self.field << 1 | u8::from(self.has_mask));
-        w.u8(len8);
-        w.bytes(self.payload);
-        Ok(())
+        Ok(u32::from(self.class) << 16
+            | u32::from(self.field << 1 | u8::from(self.has_mask)) << 8
+            | u32::from(len8))
+    }
+
+    /// [`Oxm::short_image`] of a raw TLV: `None` when the payload is longer than 8 bytes or
+    /// the encoder refuses the TLV.
+    #[inline(always)]
+    fn short_image(&self) -> Option<(u32, u64, usize)> {
+        let word = left_word(self.payload)?;
+        Some((self.header().ok()?, word, self.payload.len()))
     }
 }
 
@@ -929,6 +987,31 @@ mod tests {
             let bytes = enc(&oxm);
             prop_assert_eq!(bytes.len(), oxm.encoded_len());
             prop_assert_eq!(dec(&bytes), Ok(oxm));
+        }
+
+        #[test]
+        fn short_images_are_the_byte_wise_encoding(
+            oxm in prop_oneof![arb_oxm(), arb_raw_oxm()],
+        ) {
+            let mut byte_wise = Vec::new();
+            let mut w = Writer::new(&mut byte_wise);
+            let refused = match &oxm {
+                Oxm::Raw(raw) => raw.view().encode(&mut w).is_err(),
+                typed => typed.encode_typed(&mut w).is_err(),
+            };
+            match oxm.short_image() {
+                Some((header, word, len)) => {
+                    prop_assert!(!refused);
+                    prop_assert!(len <= 8);
+                    let mut image = header.to_be_bytes().to_vec();
+                    image.extend_from_slice(&word.to_be_bytes());
+                    prop_assert!(image[4 + len..].iter().all(|&b| b == 0));
+                    image.truncate(4 + len);
+                    prop_assert_eq!(image, byte_wise);
+                }
+                // Longer than 8 bytes of payload, or refused by both.
+                None => prop_assert!(refused || byte_wise.len() > 12),
+            }
         }
 
         #[test]

@@ -376,6 +376,16 @@ pub(crate) trait Sink {
     /// see [`Writer::padded`].
     fn padded(&mut self, b: &[u8], pads: &[(&'static str, std::ops::Range<usize>)]);
 
+    /// Append a big-endian `u32` `header`, then the first `len` (at most 8) bytes of the
+    /// big-endian `word`, whose bytes after those are zero. A [`Window`] with 12 bytes of
+    /// room left stores all of them at once (zeros over zeros past `len`).
+    #[inline]
+    fn header_and_word(&mut self, header: u32, word: u64, len: usize) {
+        self.u32(header);
+        let b = word.to_be_bytes();
+        self.bytes(b.get(..len).unwrap_or(&b));
+    }
+
     /// Append `n` zero bytes of padding belonging to `what`.
     fn pad(&mut self, what: &'static str, n: usize);
 
@@ -386,12 +396,6 @@ pub(crate) trait Sink {
         at: usize,
         start: usize,
     ) -> Result<(), EncodeError>;
-
-    /// Append a `u8`.
-    #[inline]
-    fn u8(&mut self, v: u8) {
-        self.bytes(&[v]);
-    }
 
     /// Append a big-endian `u16`.
     #[inline]
@@ -455,11 +459,6 @@ impl Sink for Writer<'_> {
         start: usize,
     ) -> Result<(), EncodeError> {
         Writer::patch_len16(self, what, at, start)
-    }
-
-    #[inline]
-    fn u8(&mut self, v: u8) {
-        Writer::u8(self, v);
     }
 }
 
@@ -543,6 +542,25 @@ impl Sink for Window<'_> {
         self.advance_to((self.at as usize).saturating_add(n));
     }
 
+    #[inline]
+    fn header_and_word(&mut self, header: u32, word: u64, len: usize) {
+        let at = self.at as usize;
+        match self.buf.get_mut(at..at + 12) {
+            Some(slot) if len <= 8 => {
+                let (h, p) = slot.split_at_mut(4);
+                h.copy_from_slice(&header.to_be_bytes());
+                p.copy_from_slice(&word.to_be_bytes());
+                // Within the room, so shorter than `u32::MAX`.
+                self.at = (at + 4 + len) as u32;
+            }
+            _ => {
+                self.u32(header);
+                let b = word.to_be_bytes();
+                self.bytes(b.get(..len).unwrap_or(&b));
+            }
+        }
+    }
+
     #[inline(always)]
     fn local<R>(&mut self, write: impl FnOnce(&mut Self) -> R) -> R {
         let mut local = Window {
@@ -574,6 +592,21 @@ impl Sink for Window<'_> {
             None => Err(slot_outside(what, at, len)),
         }
     }
+}
+
+/// `b` (at most 8 bytes) as a big-endian word, its first byte on top and zeros after
+/// its last; `None` when longer. Built byte by byte in a register, so no store of
+/// `b` has to be reloaded as a wider word.
+#[inline(always)]
+pub(crate) fn left_word(b: &[u8]) -> Option<u64> {
+    if b.len() > 8 {
+        return None;
+    }
+    Some(
+        b.iter()
+            .zip((0..8).rev())
+            .fold(0, |w, (&x, i)| w | u64::from(x) << (8 * i)),
+    )
 }
 
 /// A fixed-size structure assembled on the stack field by field, then appended with one
@@ -714,7 +747,7 @@ mod tests {
             w.patch_len16("x", 11, 0),
             Err(EncodeError::BadValue { field: "x", .. })
         ));
-        w.u8(1); // one byte too many
+        w.bytes(&[1]); // one byte too many
         assert!(!w.fits());
         w.pad_to_named("p", 0, 8);
         w.bytes(&[]);
@@ -735,7 +768,7 @@ mod tests {
             let start = s.pos();
             s.u16(0xabcd);
             s.u16(0);
-            s.u8(7);
+            s.bytes(&[7]);
             s.padded(&[1, 0, 0], &[("q", 1..3)]);
             s.pad_to_named("r", start, 8);
             s.patch_len16("len", start + 2, start)
@@ -748,6 +781,41 @@ mod tests {
         assert!(w.fits());
         assert_eq!(v, buf);
         assert_eq!(v, [0xab, 0xcd, 0, 8, 7, 1, 0, 0]);
+    }
+
+    #[test]
+    fn header_and_word_writes_exactly_its_bytes_in_either_sink() {
+        // Window room of exactly 4 + 6 bytes: the 12-byte store does not fit, so the
+        // window falls back to writing the 10 bytes; with room to spare it stores 12
+        // and moves on 10.
+        for room in [10, 16] {
+            let mut v = Vec::new();
+            let mut w = Writer::new(&mut v);
+            let word = u64::from_be_bytes([1, 2, 3, 4, 5, 6, 0, 0]);
+            w.header_and_word(0x8000_0806, word, 6);
+            let mut buf = vec![0u8; room];
+            let mut win = Window::zeroed(&mut buf).unwrap();
+            win.header_and_word(0x8000_0806, word, 6);
+            assert_eq!((win.pos(), win.fits()), (10, true));
+            assert_eq!(v, [0x80, 0, 8, 6, 1, 2, 3, 4, 5, 6]);
+            assert_eq!(&buf[..10], &v[..]);
+            assert!(buf[10..].iter().all(|&b| b == 0));
+        }
+        let mut small = [0u8; 9];
+        let mut win = Window::zeroed(&mut small).unwrap();
+        win.header_and_word(1, 0, 6);
+        assert!(!win.fits());
+    }
+
+    #[test]
+    fn left_words_put_the_first_byte_on_top() {
+        assert_eq!(left_word(&[]), Some(0));
+        assert_eq!(left_word(&[0xab]), Some(0xab << 56));
+        assert_eq!(
+            left_word(&[1, 2, 3, 4, 5, 6, 7, 8]),
+            Some(0x0102_0304_0506_0708)
+        );
+        assert_eq!(left_word(&[0; 9]), None);
     }
 
     #[test]
