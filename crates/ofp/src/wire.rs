@@ -436,6 +436,17 @@ impl Sink for Writer<'_> {
         Writer::pos(self)
     }
 
+    /// Appends all 12 bytes, then drops the word's unused tail: fixed-size copies
+    /// rather than one of `len` bytes.
+    #[inline]
+    fn header_and_word(&mut self, header: u32, word: u64, len: usize) {
+        let end = self.out.len() + 4 + len.min(8);
+        self.out.reserve(12);
+        self.out.extend_from_slice(&header.to_be_bytes());
+        self.out.extend_from_slice(&word.to_be_bytes());
+        self.out.truncate(end);
+    }
+
     #[inline]
     fn bytes(&mut self, b: &[u8]) {
         Writer::bytes(self, b);
