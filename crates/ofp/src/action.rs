@@ -69,7 +69,7 @@ pub enum Action {
 use crate::error::{DecodeError, EncodeError};
 use crate::oxm::{OxmRef, hex_bytes};
 use crate::tlv::{self, Item};
-use crate::wire::{Reader, Sink};
+use crate::wire::{Reader, Sink, words16};
 use std::fmt;
 
 /// `OFPP_MAX`: the highest number of a physical port.
@@ -239,9 +239,7 @@ impl Action {
         match self {
             Action::Output { port, max_len } => {
                 let word = (u64::from(OFPAT_OUTPUT) << 48) | (16 << 32) | u64::from(*port);
-                let [w0, w1, w2, w3, w4, w5, w6, w7] = word.to_be_bytes();
-                let [m0, m1] = max_len.to_be_bytes();
-                let b = [w0, w1, w2, w3, w4, w5, w6, w7, m0, m1, 0, 0, 0, 0, 0, 0];
+                let b = words16(word, u64::from(*max_len) << 48);
                 w.padded(&b, &[("ofp_action_output.pad", 10..16)]);
             }
             Action::SetField(oxm) => match oxm.short_image() {
@@ -249,14 +247,9 @@ impl Action {
                 // bytes, two words. (Only a raw TLV can have no payload.)
                 Some((header, payload, len)) if len > 0 => {
                     let head = (u64::from(OFPAT_SET_FIELD) << 48) | (16 << 32) | u64::from(header);
-                    let [a0, a1, a2, a3, a4, a5, a6, a7] = head.to_be_bytes();
-                    let [b0, b1, b2, b3, b4, b5, b6, b7] = payload.to_be_bytes();
-                    let b = [
-                        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
-                    ];
                     // `len` is 1 to 8.
                     let pads = [("ofp_action_set_field.pad", (8 + len).min(16)..16)];
-                    w.padded(&b, &pads);
+                    w.padded(&words16(head, payload), &pads);
                 }
                 _ => encode_set_field(w, oxm.encoded_len(), |w| oxm.encode(w))?,
             },
@@ -266,11 +259,7 @@ impl Action {
                     let head = (u64::from(OFPAT_EXPERIMENTER) << 48)
                         | (16 << 32)
                         | u64::from(*experimenter);
-                    let [a0, a1, a2, a3, a4, a5, a6, a7] = head.to_be_bytes();
-                    let [b0, b1, b2, b3, b4, b5, b6, b7] = data;
-                    w.bytes(&[
-                        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
-                    ]);
+                    w.bytes(&words16(head, u64::from_be_bytes(data)));
                 }
                 Err(_) => encode_experimenter(w, *experimenter, data)?,
             },

@@ -605,6 +605,16 @@ impl Sink for Window<'_> {
     }
 }
 
+/// The 16 bytes of two big-endian words, `a` first: a structure assembled in registers.
+#[inline(always)]
+pub(crate) fn words16(a: u64, b: u64) -> [u8; 16] {
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = a.to_be_bytes();
+    let [b0, b1, b2, b3, b4, b5, b6, b7] = b.to_be_bytes();
+    [
+        a0, a1, a2, a3, a4, a5, a6, a7, b0, b1, b2, b3, b4, b5, b6, b7,
+    ]
+}
+
 /// `b` (at most 8 bytes) as a big-endian word, its first byte on top and zeros after
 /// its last; `None` when longer. Built byte by byte in a register, so no store of
 /// `b` has to be reloaded as a wider word.
