@@ -380,10 +380,11 @@ pub(crate) trait Sink {
     /// big-endian `word`, whose bytes after those are zero. A [`Window`] with 12 bytes of
     /// room left stores all of them at once (zeros over zeros past `len`).
     #[inline]
-    fn header_and_word(&mut self, header: u32, word: u64, len: usize) {
-        self.u32(header);
-        let b = word.to_be_bytes();
-        self.bytes(b.get(..len).unwrap_or(&b));
+    fn header_and_word(&mut self, header: u32, word: u64, len: usize)
+    where
+        Self: Sized,
+    {
+        header_then_bytes(self, header, word, len);
     }
 
     /// Append `n` zero bytes of padding belonging to `what`.
@@ -564,11 +565,7 @@ impl Sink for Window<'_> {
                 // Within the room, so shorter than `u32::MAX`.
                 self.at = (at + 4 + len) as u32;
             }
-            _ => {
-                self.u32(header);
-                let b = word.to_be_bytes();
-                self.bytes(b.get(..len).unwrap_or(&b));
-            }
+            _ => header_then_bytes(self, header, word, len),
         }
     }
 
@@ -603,6 +600,14 @@ impl Sink for Window<'_> {
             None => Err(slot_outside(what, at, len)),
         }
     }
+}
+
+/// [`Sink::header_and_word`] as plain appends: the header, then `word`'s first `len` bytes.
+#[inline]
+fn header_then_bytes(w: &mut impl Sink, header: u32, word: u64, len: usize) {
+    w.u32(header);
+    let b = word.to_be_bytes();
+    w.bytes(b.get(..len).unwrap_or(&b));
 }
 
 /// The 16 bytes of two big-endian words, `a` first: a structure assembled in registers.
