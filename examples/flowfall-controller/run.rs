@@ -15,6 +15,7 @@
 //! when the token has at least 16 characters); without any token nothing listens there.
 //! `--no-portal` serves the API alone.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -79,7 +80,11 @@ pub struct RunArgs {
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only for a terminal (not for a log file or journald), and never with NO_COLOR.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     // A second initialisation (not possible from the command line) would be the only error.
     let _ = match format {
         LogFormat::Text => builder.try_init(),

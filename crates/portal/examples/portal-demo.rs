@@ -8,6 +8,7 @@
 //!
 //! Log in with the tokens it prints. Not for production: the tokens are fixed.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "flowfall_portal=info".into()),
         )
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
     let addr: SocketAddr = std::env::args()
         .nth(1)
