@@ -159,7 +159,7 @@ use crate::message::{append_or_restore, append_windowed, decode_typed, write_mes
 use crate::wire::{Reader, Sink};
 use std::fmt;
 
-/// The fixed part of `ofp_flow_mod` (cookie through pad) of `$fm`, a [`FlowMod`] or a
+/// The fixed part of `ofp_flow_mod` (cookie through pad) of `$fm`, a [`FlowModParts`] or a
 /// [`FlowModRef`] (same field names), as five big-endian 8-byte words (the last one ends
 /// with the 2 bytes of padding): built in registers, appended with one write.
 macro_rules! fixed_part {
@@ -199,55 +199,220 @@ impl FlowMod {
     /// Encodes the body of an `OFPT_FLOW_MOD`.
     #[inline]
     pub(crate) fn encode_body(&self, w: &mut impl Sink) -> Result<(), EncodeError> {
-        w.padded(fixed_part!(self).as_flattened(), &FIXED_PADS);
-        self.match_.encode(w)?;
-        encode_instructions(&self.instructions, w)
+        encode_body(self, w)
     }
 
-    /// Appends the whole message (header with `xid` included) to `out`, as
-    /// [`crate::OfMessage::encode`] does: into a zero-filled window of [`FlowMod::room`]
-    /// bytes set aside at once, so the writes neither grow the buffer nor write padding;
-    /// encoded again through a growing [`crate::wire::Writer`] in the rare case the room
-    /// is too small. On error `out` is left as it was.
+    /// Appends the whole message (header with `xid` included) to `out`; see
+    /// [`FlowModParts::encode_message`].
     #[inline]
     pub(crate) fn encode_message(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        append_windowed(
-            out,
-            self.room(),
-            |w| self.write_message(xid, w),
-            |w| self.write_message(xid, w),
-        )
+        encode_message(self, xid, out)
     }
 
-    /// Writes the whole message (header with `xid` included).
-    #[inline]
-    fn write_message<S: Sink>(&self, xid: u32, w: &mut S) -> Result<(), EncodeError> {
-        write_message(w, OFP_VERSION, OFPT_FLOW_MOD, xid, |w| self.encode_body(w))
-    }
-
-    /// Bytes to set aside for the message: its size when every action takes at most 16
-    /// bytes (every fixed-size action does, and so does a set-field of an OXM of up to 12
-    /// bytes or an experimenter action with up to 8 bytes of data), more than that when
-    /// some take less. Counted per instruction, not per action, so it costs little next
-    /// to the encoding. (The sums cannot overflow: each term is bounded by the memory
-    /// the lists and byte strings take.)
+    /// Bytes to set aside for the message ([`FlowModParts`]'s encoder explains).
     #[inline]
     pub(crate) fn room(&self) -> usize {
-        let instructions: usize = self
-            .instructions
-            .iter()
-            .map(|i| match i {
-                Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
-                    OFP_INSTRUCTION_MIN_LEN + a.len() * MAX_COMMON_ACTION_LEN
-                }
-                other => other.encoded_len(),
-            })
-            .sum();
-        OFP_HEADER_LEN + OFP_FLOW_MOD_FIXED_LEN + self.match_.encoded_len() + instructions
+        room(self)
+    }
+
+    /// This FLOW_MOD as borrowed parts (nothing is copied).
+    #[inline]
+    pub fn parts(&self) -> FlowModParts<'_> {
+        FlowModParts {
+            cookie: self.cookie,
+            cookie_mask: self.cookie_mask,
+            table_id: self.table_id,
+            command: self.command,
+            idle_timeout: self.idle_timeout,
+            hard_timeout: self.hard_timeout,
+            priority: self.priority,
+            buffer_id: self.buffer_id,
+            out_port: self.out_port,
+            out_group: self.out_group,
+            flags: self.flags,
+            match_: &self.match_,
+            instructions: &self.instructions,
+        }
     }
 }
 
-/// The size of the largest fixed-size action (`ofp_action_output`), which [`FlowMod::room`]
+/// A FLOW_MOD to encode whose match and instructions are borrowed: the fields of
+/// [`FlowMod`], for callers that keep those parts elsewhere (instructions shared by many
+/// flow entries, say) and would otherwise clone them into a `FlowMod` only to send it.
+/// [`FlowMod::parts`] gives one of a `FlowMod`; both encode through this, to the same bytes.
+///
+/// ```
+/// use flowfall_ofp::{Action, FlowMod, FlowModParts, Instruction, Match, Message, OfMessage, Oxm};
+///
+/// // One instruction list that many entries share, say.
+/// let shared = vec![Instruction::ApplyActions(vec![Action::output(2)])];
+/// let match_ = Match::new().with(Oxm::InPort(1));
+/// let mut bytes = Vec::new();
+/// FlowModParts::add(0, 100, &match_, &shared).encode_message(7, &mut bytes)?;
+///
+/// let owned = FlowMod::add(0, 100, match_.clone(), shared.clone());
+/// assert_eq!(bytes, OfMessage::new(7, Message::FlowMod(owned)).to_vec()?);
+/// # Ok::<(), flowfall_ofp::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowModParts<'a> {
+    /// Opaque controller-issued identifier.
+    pub cookie: u64,
+    /// Mask restricting the cookie bits that modify/delete commands must match.
+    pub cookie_mask: u64,
+    /// Table to put the entry in (or [`OFPTT_ALL`] for deletes).
+    pub table_id: u8,
+    /// What to do.
+    pub command: FlowModCommand,
+    /// Idle time before discarding (seconds); 0 = never.
+    pub idle_timeout: u16,
+    /// Max time before discarding (seconds); 0 = never.
+    pub hard_timeout: u16,
+    /// Priority of the entry.
+    pub priority: u16,
+    /// Buffered packet to apply to, or [`OFP_NO_BUFFER`].
+    pub buffer_id: u32,
+    /// For delete commands: require entries to output to this port ([`OFPP_ANY`] = any).
+    pub out_port: u32,
+    /// For delete commands: require entries to output to this group ([`OFPG_ANY`] = any).
+    pub out_group: u32,
+    /// `OFPFF_*` flags, see [`flow_mod_flags`].
+    pub flags: u16,
+    /// Fields to match.
+    pub match_: &'a Match,
+    /// Instructions of the entry.
+    pub instructions: &'a [Instruction],
+}
+
+impl<'a> FlowModParts<'a> {
+    /// An `OFPFC_ADD` into `table_id` at `priority`, with no timeouts, no buffer, cookie 0,
+    /// wildcard `out_port`/`out_group` and no flags (as [`FlowMod::add`]).
+    pub fn add(
+        table_id: u8,
+        priority: u16,
+        match_: &'a Match,
+        instructions: &'a [Instruction],
+    ) -> Self {
+        FlowModParts {
+            cookie: 0,
+            cookie_mask: 0,
+            table_id,
+            command: FlowModCommand::Add,
+            idle_timeout: 0,
+            hard_timeout: 0,
+            priority,
+            buffer_id: OFP_NO_BUFFER,
+            out_port: OFPP_ANY,
+            out_group: OFPG_ANY,
+            flags: 0,
+            match_,
+            instructions,
+        }
+    }
+
+    /// Appends the whole message (header with `xid` included) to `out`, as
+    /// [`crate::OfMessage::encode`] does for a [`FlowMod`]: into a zero-filled window set
+    /// aside at once, so the writes neither grow the buffer nor write padding; encoded
+    /// again through a growing buffer in the rare case the window is too small. On error
+    /// ([`EncodeError`], as for a `FlowMod`) `out` is left as it was.
+    #[inline]
+    pub fn encode_message(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        encode_message(self, xid, out)
+    }
+}
+
+/// What encoding a FLOW_MOD reads, from a [`FlowMod`] or from [`FlowModParts`]: one
+/// encoder for both, which reads either in place (copying the fields into a
+/// `FlowModParts` first cost the owned form 30 instructions per message).
+trait FlowModSource {
+    /// The fixed part ([`fixed_part!`]).
+    fn fixed_part(&self) -> [[u8; 8]; 5];
+    /// The match.
+    fn match_fields(&self) -> &Match;
+    /// The instructions.
+    fn instruction_list(&self) -> &[Instruction];
+}
+
+impl FlowModSource for FlowMod {
+    #[inline(always)]
+    fn fixed_part(&self) -> [[u8; 8]; 5] {
+        fixed_part!(self)
+    }
+    #[inline(always)]
+    fn match_fields(&self) -> &Match {
+        &self.match_
+    }
+    #[inline(always)]
+    fn instruction_list(&self) -> &[Instruction] {
+        &self.instructions
+    }
+}
+
+impl FlowModSource for FlowModParts<'_> {
+    #[inline(always)]
+    fn fixed_part(&self) -> [[u8; 8]; 5] {
+        fixed_part!(self)
+    }
+    #[inline(always)]
+    fn match_fields(&self) -> &Match {
+        self.match_
+    }
+    #[inline(always)]
+    fn instruction_list(&self) -> &[Instruction] {
+        self.instructions
+    }
+}
+
+/// Appends the whole message (header with `xid` included) to `out`: into a zero-filled
+/// window of [`room`] bytes set aside at once, so the writes neither grow the buffer nor
+/// write padding; encoded again through a growing [`crate::wire::Writer`] in the rare
+/// case the room is too small. On error `out` is left as it was.
+#[inline]
+fn encode_message(f: &impl FlowModSource, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    append_windowed(
+        out,
+        room(f),
+        |w| write_flow_mod(f, xid, w),
+        |w| write_flow_mod(f, xid, w),
+    )
+}
+
+/// Writes the whole message (header with `xid` included).
+#[inline]
+fn write_flow_mod<S: Sink>(f: &impl FlowModSource, xid: u32, w: &mut S) -> Result<(), EncodeError> {
+    write_message(w, OFP_VERSION, OFPT_FLOW_MOD, xid, |w| encode_body(f, w))
+}
+
+/// Encodes the body of an `OFPT_FLOW_MOD`.
+#[inline]
+fn encode_body(f: &impl FlowModSource, w: &mut impl Sink) -> Result<(), EncodeError> {
+    w.padded(f.fixed_part().as_flattened(), &FIXED_PADS);
+    f.match_fields().encode(w)?;
+    encode_instructions(f.instruction_list(), w)
+}
+
+/// Bytes to set aside for the message: its size when every action takes at most 16
+/// bytes (every fixed-size action does, and so does a set-field of an OXM of up to 12
+/// bytes or an experimenter action with up to 8 bytes of data), more than that when
+/// some take less. Counted per instruction, not per action, so it costs little next
+/// to the encoding. (The sums cannot overflow: each term is bounded by the memory
+/// the lists and byte strings take.)
+#[inline]
+fn room(f: &impl FlowModSource) -> usize {
+    let instructions: usize = f
+        .instruction_list()
+        .iter()
+        .map(|i| match i {
+            Instruction::WriteActions(a) | Instruction::ApplyActions(a) => {
+                OFP_INSTRUCTION_MIN_LEN + a.len() * MAX_COMMON_ACTION_LEN
+            }
+            other => other.encoded_len(),
+        })
+        .sum();
+    OFP_HEADER_LEN + OFP_FLOW_MOD_FIXED_LEN + f.match_fields().encoded_len() + instructions
+}
+
+/// The size of the largest fixed-size action (`ofp_action_output`), which [`room`]
 /// sets aside for every action.
 const MAX_COMMON_ACTION_LEN: usize = 16;
 
@@ -529,7 +694,7 @@ mod tests {
     /// [`FlowMod::encode_message`] falls back to when its room runs out.
     fn enc_by_writer(xid: u32, fm: &FlowMod) -> Result<Vec<u8>, EncodeError> {
         let mut v = Vec::new();
-        append_or_restore(&mut v, |w| fm.write_message(xid, w)).map(|()| v)
+        append_or_restore(&mut v, |w| write_flow_mod(fm, xid, w)).map(|()| v)
     }
 
     /// `fm` through [`OfMessage::encode`] (the window) after `before`, and through a
@@ -547,6 +712,12 @@ mod tests {
                 assert_eq!(out.len(), 2, "output left as it was");
             }
             (windowed, written) => panic!("window {windowed:?}, writer {written:?}"),
+        }
+        // The borrowed parts encode the same, or fail the same, leaving `before` alone.
+        let mut via_parts = before.to_vec();
+        match fm.parts().encode_message(xid, &mut via_parts) {
+            Ok(()) => assert_eq!(Ok(&via_parts[2..]), written.as_deref()),
+            Err(e) => assert_eq!((Err(&e), &via_parts[..]), (written.as_ref(), &before[..])),
         }
         written
     }

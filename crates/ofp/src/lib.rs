@@ -110,7 +110,7 @@ pub use action::Action;
 pub use error::{DecodeError, EncodeError};
 pub use error_msg::{ErrorCode, ErrorMsg, ErrorType};
 pub use flow_match::Match;
-pub use flow_mod::{FlowMod, FlowModCommand, FlowModRef};
+pub use flow_mod::{FlowMod, FlowModCommand, FlowModParts, FlowModRef};
 pub use group::GroupMod;
 pub use header::{Header, OFP_VERSION};
 pub use hello::Hello;
