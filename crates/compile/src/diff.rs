@@ -67,7 +67,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use flowfall_ofp::{FlowMod, FlowModCommand, Match};
+use flowfall_ofp::{FlowMod, FlowModCommand, FlowModParts, Match};
 
 use crate::cookie::{CookieKind, OwnerId};
 use crate::entry::FlowEntry;
@@ -98,10 +98,16 @@ impl Op {
 
     /// The flow mod carrying the operation.
     pub fn to_flow_mod(&self) -> FlowMod {
+        self.flow_mod_parts().into()
+    }
+
+    /// [`Op::to_flow_mod`] borrowing the entry's match and instructions (see
+    /// [`FlowEntry::flow_mod_parts`]).
+    pub fn flow_mod_parts(&self) -> FlowModParts<'_> {
         match self {
-            Op::Add(e) | Op::Replace(e) => e.flow_mod(FlowModCommand::Add),
-            Op::Modify(e) => e.flow_mod(FlowModCommand::ModifyStrict),
-            Op::Delete(e) => e.flow_mod(FlowModCommand::DeleteStrict),
+            Op::Add(e) | Op::Replace(e) => e.flow_mod_parts(FlowModCommand::Add),
+            Op::Modify(e) => e.flow_mod_parts(FlowModCommand::ModifyStrict),
+            Op::Delete(e) => e.flow_mod_parts(FlowModCommand::DeleteStrict),
         }
     }
 }

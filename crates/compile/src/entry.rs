@@ -11,8 +11,7 @@
 
 use std::sync::Arc;
 
-use flowfall_ofp::flow_mod::{OFP_NO_BUFFER, OFPG_ANY, OFPP_ANY};
-use flowfall_ofp::{FlowMod, FlowModCommand, Instruction, Match};
+use flowfall_ofp::{FlowMod, FlowModCommand, FlowModParts, Instruction, Match};
 
 use crate::cookie::Cookie;
 
@@ -79,28 +78,22 @@ impl FlowEntry {
     /// A flow mod for this entry with `command`. For the strict commands the match and
     /// priority select exactly this entry; a delete carries no instructions.
     pub fn flow_mod(&self, command: FlowModCommand) -> FlowMod {
+        self.flow_mod_parts(command).into()
+    }
+
+    /// [`FlowEntry::flow_mod`] borrowing the entry's match and instructions: encodes to the
+    /// same bytes without cloning them.
+    pub fn flow_mod_parts(&self, command: FlowModCommand) -> FlowModParts<'_> {
         let deleting = matches!(
             command,
             FlowModCommand::Delete | FlowModCommand::DeleteStrict
         );
-        FlowMod {
+        FlowModParts {
             cookie: self.cookie.0,
-            cookie_mask: 0,
-            table_id: self.table_id,
-            command,
             idle_timeout: self.idle_timeout,
-            hard_timeout: 0,
-            priority: self.priority,
-            buffer_id: OFP_NO_BUFFER,
-            out_port: OFPP_ANY,
-            out_group: OFPG_ANY,
-            flags: 0,
-            match_: self.match_.clone(),
-            instructions: if deleting {
-                Vec::new()
-            } else {
-                self.instructions.to_vec()
-            },
+            command,
+            instructions: if deleting { &[] } else { &self.instructions },
+            ..FlowModParts::add(self.table_id, self.priority, &self.match_, &[])
         }
     }
 

@@ -121,6 +121,15 @@ pub enum Output {
         /// The message.
         msg: OfMessage,
     },
+    /// Send messages already encoded, back to back, each with its own xid: how the core
+    /// sends flow entries (FLOW_MODs encoded from its own copy of each entry, rather than
+    /// a typed [`flowfall_ofp::FlowMod`] cloned from it per message).
+    SendEncoded {
+        /// The connection.
+        conn: ConnId,
+        /// One or more whole OpenFlow messages.
+        bytes: Vec<u8>,
+    },
     /// Flush what was sent, then close the connection. The core has already forgotten it.
     Close {
         /// The connection.
@@ -291,6 +300,13 @@ impl Controller {
             msg: OfMessage { xid, msg },
         });
         xid
+    }
+
+    /// Queues messages already encoded (nothing when `bytes` is empty).
+    fn send_encoded(&mut self, conn: ConnId, bytes: Vec<u8>) {
+        if !bytes.is_empty() {
+            self.outputs.push_back(Output::SendEncoded { conn, bytes });
+        }
     }
 
     fn reply(&mut self, conn: ConnId, xid: u32, msg: Message) {

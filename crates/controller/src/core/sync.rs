@@ -95,10 +95,10 @@ use std::time::Instant;
 use flowfall_compile::cookie::OwnerId;
 use flowfall_compile::diff::{Op, Phase as DiffPhase};
 use flowfall_compile::{Diff, FlowEntry};
-use flowfall_ofp::FlowMod;
+use flowfall_ofp::FlowModParts;
 use flowfall_ofp::flow_mod::flow_mod_flags;
 use flowfall_ofp::message::Message;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::channel::Phase;
 use super::table::FlowSet;
@@ -327,10 +327,14 @@ fn partition<T: Ord>(
     (part(free), part(wait))
 }
 
-/// The flow mod of an operation. Entries with an idle timeout (reactive mode) ask for
-/// FLOW_REMOVED so the controller learns when they expire.
-pub(crate) fn flow_mod(op: &Op) -> FlowMod {
-    let mut fm = op.to_flow_mod();
+/// Bytes to set aside per FLOW_MOD of a phase (a typical entry encodes to 100-200).
+const ENCODED_FLOW_MOD_HINT: usize = 160;
+
+/// The flow mod of an operation, borrowing the entry's match and instructions. Entries
+/// with an idle timeout (reactive mode) ask for FLOW_REMOVED so the controller learns when
+/// they expire.
+pub(crate) fn flow_mod(op: &Op) -> FlowModParts<'_> {
+    let mut fm = op.flow_mod_parts();
     if matches!(op, Op::Add(_) | Op::Replace(_)) && op.entry().idle_timeout != 0 {
         fm.flags |= flow_mod_flags::SEND_FLOW_REM;
     }
@@ -578,12 +582,22 @@ impl Controller {
                 let Some(conn) = self.ready_conn(dpid) else {
                     continue;
                 };
+                // Encoded here from the operations' own entries, back to back: no typed
+                // FlowMod (a copy of every instruction list) per entry.
                 let mut sent = Vec::with_capacity(ops.len());
+                let mut bytes = Vec::with_capacity(ops.len() * ENCODED_FLOW_MOD_HINT);
+                let mut failed = HashSet::new();
                 for op in ops {
-                    let xid = self.send(conn, Message::FlowMod(flow_mod(&op)));
+                    let xid = self.xid();
+                    if let Err(e) = flow_mod(&op).encode_message(xid, &mut bytes) {
+                        // Not sent, so not believed installed (as if the switch refused it).
+                        warn!(conn = conn.0, xid, error = %e, "cannot encode a flow entry; not sent");
+                        failed.insert(xid);
+                    }
                     sent.push((xid, op));
                 }
-                self.metrics.flow_mods += sent.len() as u64;
+                self.metrics.flow_mods += (sent.len() - failed.len()) as u64;
+                self.send_encoded(conn, bytes);
                 let barrier = self.send(conn, Message::BarrierRequest);
                 if let Some(c) = self.conns.get_mut(&conn) {
                     c.barriers
@@ -595,7 +609,7 @@ impl Controller {
                         conn,
                         barrier,
                         ops: sent,
-                        failed: HashSet::new(),
+                        failed,
                     },
                 );
             }

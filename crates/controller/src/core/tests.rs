@@ -47,6 +47,26 @@ pub(super) fn features_reply(dpid: u64) -> Message {
     })
 }
 
+/// The messages an output sends, with their connection: the one of an [`Output::Send`],
+/// each of an [`Output::SendEncoded`] (decoded); none for other outputs.
+pub(super) fn sent_messages(out: &Output) -> Vec<(ConnId, OfMessage)> {
+    match out {
+        Output::Send { conn, msg } => vec![(*conn, msg.clone())],
+        Output::SendEncoded { conn, bytes } => {
+            let mut rest = &bytes[..];
+            let mut msgs = Vec::new();
+            while !rest.is_empty() {
+                let len = usize::from(flowfall_ofp::Header::parse(rest).unwrap().length);
+                let (one, after) = rest.split_at(len);
+                msgs.push((*conn, OfMessage::decode(one).unwrap()));
+                rest = after;
+            }
+            msgs
+        }
+        Output::Close { .. } | Output::Synced { .. } => Vec::new(),
+    }
+}
+
 fn port(no: u32, up: bool) -> Port {
     Port {
         port_no: no,
@@ -195,11 +215,13 @@ impl Net {
     fn pump(&mut self) {
         while let Some(out) = self.core.poll_output() {
             match out {
-                Output::Send { conn, msg } => {
-                    self.sent.push((conn, msg.clone()));
-                    for (xid, reply) in self.react(conn, &msg) {
-                        let bytes = OfMessage { xid, msg: reply }.to_vec().unwrap();
-                        self.core.handle(self.now, Event::Message { conn, bytes });
+                Output::Send { .. } | Output::SendEncoded { .. } => {
+                    for (conn, msg) in sent_messages(&out) {
+                        self.sent.push((conn, msg.clone()));
+                        for (xid, reply) in self.react(conn, &msg) {
+                            let bytes = OfMessage { xid, msg: reply }.to_vec().unwrap();
+                            self.core.handle(self.now, Event::Message { conn, bytes });
+                        }
                     }
                 }
                 Output::Close { conn, reason } => {

@@ -23,7 +23,7 @@ use flowfall_topology::Topology;
 
 use super::health::HealthConfig;
 use super::tests::{LAB, features_reply};
-use super::{ConnId, Controller, Event, Output, Timers};
+use super::{ConnId, Controller, Event, Timers};
 
 const TIMERS: Timers = Timers {
     echo_interval: Duration::from_secs(60),
@@ -106,18 +106,17 @@ impl Fakes {
     /// Runs the core and the fakes' protocol answers until nothing moves.
     fn pump(&mut self) {
         while let Some(out) = self.core.poll_output() {
-            let Output::Send { conn, msg } = out else {
-                continue;
-            };
-            self.sent.push((conn, msg.clone()));
-            for reply in self.react(conn, &msg) {
-                let bytes = OfMessage {
-                    xid: msg.xid,
-                    msg: reply,
+            for (conn, msg) in super::tests::sent_messages(&out) {
+                self.sent.push((conn, msg.clone()));
+                for reply in self.react(conn, &msg) {
+                    let bytes = OfMessage {
+                        xid: msg.xid,
+                        msg: reply,
+                    }
+                    .to_vec()
+                    .unwrap();
+                    self.core.handle(self.now, Event::Message { conn, bytes });
                 }
-                .to_vec()
-                .unwrap();
-                self.core.handle(self.now, Event::Message { conn, bytes });
             }
         }
     }

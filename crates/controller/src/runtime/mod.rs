@@ -803,6 +803,15 @@ impl CoreLoop {
                             warn!(conn = conn.0, error = %e, "cannot encode a message; not sent");
                         }
                     }
+                    Output::SendEncoded { conn, bytes } => match batches.entry(conn) {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            e.get_mut().extend_from_slice(&bytes);
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            order.push(conn);
+                            e.insert(bytes);
+                        }
+                    },
                     Output::Close { conn, reason } => {
                         if let Some(buf) = batches.remove(&conn) {
                             self.flush(conn, buf);
