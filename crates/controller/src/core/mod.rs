@@ -111,8 +111,9 @@ pub enum Event {
     },
 }
 
-/// Something for the runtime to do.
+/// Something for the runtime to do. New kinds may be added: match with a catch-all arm.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Output {
     /// Send a message on a connection.
     Send {
