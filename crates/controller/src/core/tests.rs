@@ -52,17 +52,9 @@ pub(super) fn features_reply(dpid: u64) -> Message {
 pub(super) fn sent_messages(out: &Output) -> Vec<(ConnId, OfMessage)> {
     match out {
         Output::Send { conn, msg } => vec![(*conn, msg.clone())],
-        Output::SendEncoded { conn, bytes } => {
-            let mut rest = &bytes[..];
-            let mut msgs = Vec::new();
-            while !rest.is_empty() {
-                let len = usize::from(flowfall_ofp::Header::parse(rest).unwrap().length);
-                let (one, after) = rest.split_at(len);
-                msgs.push((*conn, OfMessage::decode(one).unwrap()));
-                rest = after;
-            }
-            msgs
-        }
+        Output::SendEncoded { conn, bytes } => flowfall_ofp::framer::frames(bytes)
+            .map(|frame| (*conn, OfMessage::decode(frame.unwrap()).unwrap()))
+            .collect(),
         Output::Close { .. } | Output::Synced { .. } => Vec::new(),
     }
 }
